@@ -1,0 +1,47 @@
+import formbody from '@fastify/formbody'
+import helmet from '@fastify/helmet'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
+import type { LoggerOptions } from 'pino'
+import { confirmRoutes } from './http/confirm.routes.ts'
+import { createErrorHandler, createNotFoundHandler } from './http/error-handler.ts'
+import { healthRoutes } from './http/health.routes.ts'
+import { preferencesRoutes } from './http/preferences.routes.ts'
+import type { RouteDeps } from './http/route-deps.ts'
+import { subscriptionRoutes } from './http/subscriptions.routes.ts'
+import { unsubscribeRoutes } from './http/unsubscribe.routes.ts'
+
+/** Builds the HTTP app without listening, so tests use `inject` and entry points decide where to listen. */
+export async function buildApp(deps: RouteDeps['deps'], options: { logger?: LoggerOptions | false; trustProxy?: boolean } = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    trustProxy: options.trustProxy ?? false,
+    bodyLimit: 64 * 1024,
+    genReqId: () => crypto.randomUUID(),
+    requestIdHeader: false,
+    routerOptions: { maxParamLength: 600 },
+  })
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  app.setErrorHandler(createErrorHandler(deps.pages))
+  app.setNotFoundHandler(createNotFoundHandler(deps.pages))
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'https:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+  })
+  await app.register(formbody, { bodyLimit: 64 * 1024 })
+
+  for (const routes of [subscriptionRoutes, confirmRoutes, preferencesRoutes, unsubscribeRoutes, healthRoutes]) {
+    await app.register(routes, { deps })
+  }
+  return app
+}

@@ -1,0 +1,86 @@
+import { z } from 'zod'
+
+// Booleans from the environment are parsed explicitly: z.coerce.boolean() would read "false" as true.
+const isTimeZone = (tz: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz })
+    return true
+  } catch {
+    return false
+  }
+}
+
+const port = z.coerce.number().int().min(1).max(65535)
+
+export const ConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional()
+    .describe('PostgreSQL; unset runs embedded Postgres in DATA_DIR'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:6379'),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional()
+    .describe('Outgoing SMTP; unset runs a local mail catcher with a web UI'),
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .default('http://localhost:3000')
+    .transform((u) => u.replace(/\/+$/, '')),
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  APP_SECRET: z
+    .string()
+    .refine((s) => Buffer.byteLength(s) >= 32, 'must be at least 32 bytes')
+    .optional()
+    .describe('Key for signed links; dev generates one in DATA_DIR'),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  MAIL_FROM: z
+    .string()
+    .regex(/^(?:[^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/, 'must look like "Name <addr@example.org>"')
+    .default('Paperboy <digest@localhost>'),
+  HF_API_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .default('https://huggingface.co')
+    .transform((u) => u.replace(/\/+$/, '')),
+  DIGEST_SEND_HOUR: z.coerce.number().int().min(0).max(23).default(8),
+  DIGEST_TIMEZONE: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Paris').default('UTC'),
+  DATA_DIR: z.string().min(1).default('.data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MAILCATCHER_SMTP_PORT: port.default(1025),
+  MAILCATCHER_WEB_PORT: port.default(1080),
+})
+
+export type Config = Readonly<z.infer<typeof ConfigSchema>>
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/** Parses the environment once. Throws a ConfigError whose message is one line naming the bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable means "unset", as in most .env tooling.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
+  const parsed = ConfigSchema.safeParse(cleaned)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    const name = String(issue.path[0] ?? 'environment')
+    const got = typeof cleaned[name] === 'string' ? ` (got ${JSON.stringify(redact(name, cleaned[name]!))})` : ''
+    throw new ConfigError(`Invalid configuration: ${name} ${issue.message}${got}`)
+  }
+  const config = parsed.data
+  if (config.NODE_ENV === 'production' && !config.APP_SECRET) {
+    throw new ConfigError('Invalid configuration: APP_SECRET is required in production (at least 32 random bytes)')
+  }
+  return Object.freeze(config)
+}
+
+function redact(name: string, value: string): string {
+  if (/SECRET|TOKEN/.test(name)) return '***'
+  return value.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@')
+}

@@ -1,0 +1,86 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { signLink } from '../links/tokens.ts'
+import { Preferences, PreferencesBody, PreferencesForm } from '../subscribers/subscriber.schemas.ts'
+import { TOPICS } from '../topics/catalogue.ts'
+import { TokenParams } from './confirm.routes.ts'
+import type { RouteDeps } from './route-deps.ts'
+
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'].map((name, value) => ({ name, value }))
+const HOURS = Array.from({ length: 24 }, (_, value) => ({ value, name: `${String(value).padStart(2, '0')}:00` }))
+const TIMEZONES = Intl.supportedValuesOf('timeZone')
+const SMALL_BODY = 32 * 1024
+
+export const preferencesRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { deps }) => {
+  const page = async (token: string, saved: boolean) => {
+    const { preferences, subscriberId } = await deps.subscriberService.getPreferences(token)
+    return deps.pages.render('preferences', {
+      title: 'Your preferences',
+      prefs: preferences,
+      saved,
+      topics: TOPICS,
+      weekdays: WEEKDAYS,
+      hours: HOURS,
+      timezones: TIMEZONES,
+      keywordsText: preferences.keywords.join('\n'),
+      action: `/preferences/${token}`,
+      resubscribeAction: `/preferences/${token}/resubscribe`,
+      eraseAction: `/preferences/${token}/delete`,
+      exportUrl: `/api/preferences/${token}/export`,
+      unsubscribeUrl: deps.links.unsubscribe(subscriberId),
+    })
+  }
+
+  app.get('/preferences/:token', { schema: { params: TokenParams, hide: true } }, async (request, reply) =>
+    reply.type('text/html; charset=utf-8').send(await page(request.params.token, false)),
+  )
+
+  app.post('/preferences/:token', { bodyLimit: SMALL_BODY, schema: { params: TokenParams, hide: true } }, async (request, reply) => {
+    await deps.subscriberService.updatePreferences(request.params.token, PreferencesForm.parse(request.body ?? {}))
+    return reply.type('text/html; charset=utf-8').send(await page(request.params.token, true))
+  })
+
+  app.post('/preferences/:token/resubscribe', { bodyLimit: SMALL_BODY, schema: { params: TokenParams, hide: true } }, async (request, reply) => {
+    await deps.subscriberService.resubscribe(request.params.token)
+    return reply.type('text/html; charset=utf-8').send(await page(request.params.token, true))
+  })
+
+  app.post('/preferences/:token/delete', { bodyLimit: SMALL_BODY, schema: { params: TokenParams, hide: true } }, async (request, reply) => {
+    // The checkbox guards against a stray click; the token is the authorisation.
+    z.object({ confirm: z.literal('yes', { error: 'tick the box to confirm the deletion' }) }).parse(request.body ?? {})
+    await deps.subscriberService.erase(request.params.token)
+    return reply.type('text/html; charset=utf-8').send(
+      deps.pages.render('message', { title: 'Your data is deleted', message: 'Your subscription and its history are gone, and every link in our old emails now stops working. You can subscribe again at any time.', linkUrl: '/', linkText: 'Start page' }),
+    )
+  })
+
+  app.get(
+    '/api/preferences/:token',
+    { schema: { summary: 'Read a subscriber\'s preferences', params: TokenParams, response: { 200: Preferences } } },
+    async (request) => (await deps.subscriberService.getPreferences(request.params.token)).preferences,
+  )
+
+  app.put(
+    '/api/preferences/:token',
+    { bodyLimit: SMALL_BODY, schema: { summary: 'Change preferences (only the fields given)', params: TokenParams, body: PreferencesBody, response: { 200: Preferences } } },
+    async (request) => deps.subscriberService.updatePreferences(request.params.token, request.body),
+  )
+
+  app.get(
+    '/api/preferences/:token/export',
+    { schema: { summary: 'Export everything held about the subscriber (GDPR)', params: TokenParams } },
+    async (request, reply) => {
+      const data = await deps.subscriberService.exportData(request.params.token)
+      return reply.header('content-disposition', 'attachment; filename="paperboy-data.json"').send(data)
+    },
+  )
+
+  app.delete(
+    '/api/preferences/:token',
+    { schema: { summary: 'Erase the subscriber and every link to it (GDPR)', params: TokenParams, response: { 200: z.object({ status: z.literal('erased') }) } } },
+    async (request) => {
+      await deps.subscriberService.erase(request.params.token)
+      return { status: 'erased' as const }
+    },
+  )
+}

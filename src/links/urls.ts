@@ -1,0 +1,13 @@
+import { CONFIRM_TTL_MS, signLink } from './tokens.ts'
+
+/** Builds every absolute link that goes into an email or a page. Pure apart from the clock passed in. */
+export function createLinks(publicUrl: string, secret: string) {
+  return {
+    confirm: (subscriberId: string, now: Date) =>
+      `${publicUrl}/confirm/${signLink(secret, 'confirm', subscriberId, new Date(now.getTime() + CONFIRM_TTL_MS))}`,
+    manage: (subscriberId: string) => `${publicUrl}/preferences/${signLink(secret, 'manage', subscriberId)}`,
+    unsubscribe: (subscriberId: string) => `${publicUrl}/unsubscribe/${signLink(secret, 'unsubscribe', subscriberId)}`,
+    home: () => `${publicUrl}/`,
+  }
+}
+export type Links = ReturnType<typeof createLinks>

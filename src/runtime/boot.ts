@@ -1,0 +1,58 @@
+import path from 'node:path'
+import type { Logger } from 'pino'
+import type { Config } from '../config.ts'
+import { startEmbeddedPostgres } from '../db/embedded-postgres.ts'
+import { migrate } from '../db/migrate.ts'
+import type { Runtime } from '../deps.ts'
+import { resolveAppSecret } from './app-secret.ts'
+import { startMailCatcher } from './mail-catcher.ts'
+
+export interface Booted {
+  runtime: Runtime
+  /** Stops what boot started (embedded Postgres, mail catcher), after the app and workers are closed. */
+  stop(): Promise<void>
+}
+
+export class BootError extends Error {
+  override name = 'BootError'
+}
+
+/**
+ * Resolves where Postgres and SMTP are, starting the development defaults when allowed, and applies pending
+ * migrations. `embedded: false` (the separate API and worker entry points) requires DATABASE_URL and SMTP_URL:
+ * two processes must not each start their own database.
+ */
+export async function boot(config: Config, logger: Logger, options: { embedded: boolean }): Promise<Booted> {
+  const stops: (() => Promise<void>)[] = []
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch((e: unknown) => logger.warn({ err: e }, 'stop failed'))
+  }
+  try {
+    let databaseUrl = config.DATABASE_URL
+    if (!databaseUrl) {
+      if (!options.embedded) throw new BootError('DATABASE_URL is required for this entry point; `npm start` runs everything with an embedded database instead')
+      const db = await startEmbeddedPostgres(config.DATA_DIR, (m) => logger.info(m))
+      stops.push(db.stop)
+      databaseUrl = db.url
+      logger.info({ event: 'boot.embedded_postgres' }, `embedded PostgreSQL running (data in ${config.DATA_DIR}/postgres)`)
+    }
+    let smtpUrl = config.SMTP_URL
+    if (!smtpUrl) {
+      if (!options.embedded) throw new BootError('SMTP_URL is required for this entry point; `npm start` runs a local mail catcher instead')
+      const catcher = await startMailCatcher({
+        smtpPort: config.MAILCATCHER_SMTP_PORT,
+        webPort: config.MAILCATCHER_WEB_PORT,
+        mailDirectory: path.resolve(config.DATA_DIR, 'mail'),
+      })
+      stops.push(catcher.stop)
+      smtpUrl = catcher.smtpUrl
+      logger.info({ event: 'boot.mail_catcher', url: catcher.webUrl }, `mail catcher: every email is shown at ${catcher.webUrl}`)
+    }
+    const result = await migrate(databaseUrl)
+    logger.info({ event: 'boot.migrated', applied: result.applied }, `database schema up to date (${result.applied.length} migration(s) applied now)`)
+    return { runtime: { databaseUrl, smtpUrl, appSecret: await resolveAppSecret(config) }, stop }
+  } catch (error) {
+    await stop()
+    throw error
+  }
+}

@@ -1,0 +1,38 @@
+import closeWithGrace from 'close-with-grace'
+import { loadConfig, ConfigError, type Config } from '../config.ts'
+import { createLogger } from '../logger.ts'
+import { RedisUnavailableError } from '../redis.ts'
+import { BootError } from './boot.ts'
+import type { Logger } from 'pino'
+
+/**
+ * Shared by the entry points: parse config (a bad value is one line and exit 1), run `start`, and on SIGTERM/SIGINT
+ * run the returned close function (in-flight work finishes first) within 30 s.
+ */
+export async function runMain(name: string, start: (config: Config, logger: Logger) => Promise<() => Promise<void>>): Promise<void> {
+  let config: Config
+  try {
+    config = loadConfig()
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`paperboy ${name}: ${error.message}`)
+      process.exit(1)
+    }
+    throw error
+  }
+  const logger = createLogger(config.LOG_LEVEL)
+  try {
+    const close = await start(config, logger)
+    closeWithGrace({ delay: 30_000 }, async ({ signal, err }) => {
+      if (err) logger.error({ err }, 'fatal error, shutting down')
+      else logger.info({ event: 'shutdown', signal }, 'shutting down')
+      await close()
+    })
+  } catch (error) {
+    const expected = error instanceof BootError || error instanceof RedisUnavailableError || (error as Error).name === 'MigrationError'
+    if (expected) logger.fatal(`paperboy ${name}: ${(error as Error).message}`)
+    else logger.fatal({ err: error }, `paperboy ${name} failed to start`)
+    // Give the log transport a moment to flush before exiting.
+    setTimeout(() => process.exit(1), 100)
+  }
+}

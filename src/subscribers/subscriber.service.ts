@@ -1,0 +1,173 @@
+import type { Logger } from 'pino'
+import type { Db } from '../db/client.ts'
+import type { DeliveryRepository } from '../email/delivery.repository.ts'
+import { linkExpired, linkInvalid, serviceUnavailable, subscriberGone, validationFailed } from '../errors.ts'
+import type { Subscriber } from '../generated/prisma/client.ts'
+import { verifyLink, type LinkPurpose } from '../links/tokens.ts'
+import type { Links } from '../links/urls.ts'
+import type { Queues } from '../queues/queues.ts'
+import { emailHash } from './email-address.ts'
+import type { SubscriberRepository } from './subscriber.repository.ts'
+import type { Preferences, PreferencesBody, SubscribeBody } from './subscriber.schemas.ts'
+
+/** Per address: at most one confirmation-type email a day and a few a month, so the form cannot be used to bomb. */
+export const NOTICE_LIMITS = { perDay: 1, perMonth: 4 } as const
+
+interface Deps {
+  db: Db
+  subscribers: SubscriberRepository
+  deliveries: DeliveryRepository
+  queues: Pick<Queues, 'enqueueSends'>
+  links: Links
+  secret: string
+  defaults: { sendHour: number; timezone: string }
+  /** Throws when the queue cannot take jobs; checked before anything is written. */
+  checkQueue: () => Promise<void>
+  logger: Logger
+  now?: () => Date
+}
+
+export function createSubscriberService(deps: Deps) {
+  const now = deps.now ?? (() => new Date())
+
+  async function resolve(token: string, purpose: LinkPurpose): Promise<Subscriber> {
+    const result = verifyLink(deps.secret, token, purpose, now())
+    if (!result.ok) throw result.reason === 'expired' ? linkExpired() : linkInvalid()
+    const subscriber = await deps.subscribers.findById(result.subscriberId)
+    if (!subscriber) throw subscriberGone()
+    return subscriber
+  }
+
+  /** Keyword filters that PostgreSQL would reduce to nothing (only stop words or punctuation) are rejected. */
+  async function checkKeywords(keywords: readonly string[] | undefined): Promise<void> {
+    if (!keywords || keywords.length === 0) return
+    const rows = await deps.db.$queryRaw<{ q: string; n: number }[]>`
+      SELECT q, numnode(websearch_to_tsquery('english', q)) AS n FROM unnest(${keywords}::text[]) AS q`
+    const empty = rows.filter((r) => Number(r.n) === 0).map((r) => JSON.stringify(r.q))
+    if (empty.length > 0) {
+      throw validationFailed(`keyword filter ${empty.join(', ')} has no searchable words (only stop words or punctuation)`)
+    }
+  }
+
+  const toPreferences = (s: Subscriber): Preferences => ({
+    email: s.email,
+    status: s.status,
+    topics: s.topics,
+    keywords: s.keywords,
+    minUpvotes: s.minUpvotes,
+    papersPerEmail: s.papersPerEmail,
+    frequency: s.frequency,
+    weeklyDay: s.weeklyDay,
+    sendHour: s.sendHour,
+    timezone: s.timezone,
+    skipEmpty: s.skipEmpty,
+    paused: s.paused,
+  })
+
+  return {
+    /**
+     * Always resolves the same way whatever the address's state (no enumeration). Writes the subscriber and, unless
+     * throttled or suppressed, one confirmation or "already subscribed" delivery in one transaction; resolves when
+     * the email is queued, not when it is sent.
+     */
+    async subscribe(input: SubscribeBody): Promise<void> {
+      await checkKeywords(input.keywords)
+      if (await deps.subscribers.isSuppressed(emailHash(input.email))) return
+      try {
+        await deps.checkQueue()
+      } catch (error) {
+        throw serviceUnavailable('The mail queue', error)
+      }
+      const deliveryId = await deps.subscribers.transaction(async (tx) => {
+        const { subscriber, created } = await deps.subscribers.insertOrLock(tx, {
+          email: input.email,
+          topics: input.topics ?? [],
+          keywords: input.keywords ?? [],
+          timezone: input.timezone ?? deps.defaults.timezone,
+          sendHour: deps.defaults.sendHour,
+        })
+        if (subscriber.status === 'bounced') return null
+        // Choices sent with a new request replace those of an unconfirmed one; an active subscriber's are never
+        // changed from the public form, only through the signed preferences link.
+        if (!created && subscriber.status !== 'active') {
+          await deps.subscribers.updateRequestedChoices(tx, subscriber.id, {
+            ...(input.topics ? { topics: input.topics } : {}),
+            ...(input.keywords ? { keywords: input.keywords } : {}),
+            ...(input.timezone ? { timezone: input.timezone } : {}),
+          })
+        }
+        const t = now().getTime()
+        const lastDay = await deps.deliveries.countNoticesSince(tx, subscriber.id, new Date(t - 24 * 3600_000))
+        if (lastDay >= NOTICE_LIMITS.perDay) return null
+        const lastMonth = await deps.deliveries.countNoticesSince(tx, subscriber.id, new Date(t - 30 * 24 * 3600_000))
+        if (lastMonth >= NOTICE_LIMITS.perMonth) return null
+        return deps.deliveries.create(tx, subscriber.id, subscriber.status === 'active' ? 'already_subscribed' : 'confirmation')
+      })
+      if (!deliveryId) return
+      // The row is committed; if Redis fails now, the sweeper queues it later. The request still succeeded.
+      await deps.queues.enqueueSends([deliveryId]).catch((error: unknown) => {
+        deps.logger.warn({ event: 'delivery.enqueue_failed', deliveryId, err: error }, 'left for the sweeper')
+      })
+    },
+
+    /** Token check only, for the GET page that shows the confirm button. */
+    async peekConfirm(token: string): Promise<Subscriber> {
+      return resolve(token, 'confirm')
+    },
+
+    async confirm(token: string): Promise<{ subscriber: Subscriber; manageUrl: string }> {
+      const found = await resolve(token, 'confirm')
+      if (found.status === 'bounced') throw validationFailed('This address bounced our emails, so it cannot be confirmed.')
+      const subscriber = (await deps.subscribers.activate(found.id, now())) ?? (() => { throw subscriberGone() })()
+      return { subscriber, manageUrl: deps.links.manage(subscriber.id) }
+    },
+
+    async peekUnsubscribe(token: string): Promise<{ subscriber: Subscriber; manageUrl: string }> {
+      const subscriber = await resolve(token, 'unsubscribe')
+      return { subscriber, manageUrl: deps.links.manage(subscriber.id) }
+    },
+
+    async unsubscribe(token: string): Promise<{ subscriber: Subscriber; manageUrl: string }> {
+      const found = await resolve(token, 'unsubscribe')
+      const subscriber = (await deps.subscribers.unsubscribe(found.id, now())) ?? (() => { throw subscriberGone() })()
+      deps.logger.info({ event: 'subscriber.unsubscribed', subscriberId: subscriber.id }, 'unsubscribed')
+      return { subscriber, manageUrl: deps.links.manage(subscriber.id) }
+    },
+
+    async getPreferences(token: string): Promise<{ subscriberId: string; preferences: Preferences }> {
+      const subscriber = await resolve(token, 'manage')
+      return { subscriberId: subscriber.id, preferences: toPreferences(subscriber) }
+    },
+
+    async updatePreferences(token: string, body: PreferencesBody): Promise<Preferences> {
+      const subscriber = await resolve(token, 'manage')
+      await checkKeywords(body.keywords)
+      const updated = await deps.subscribers.updatePreferences(subscriber.id, body)
+      if (!updated) throw subscriberGone()
+      return toPreferences(updated)
+    },
+
+    /** Re-subscribes from the preferences page (after an unsubscribe) without a new confirmation: the link proves the address. */
+    async resubscribe(token: string): Promise<Preferences> {
+      const subscriber = await resolve(token, 'manage')
+      if (subscriber.status !== 'unsubscribed') return toPreferences(subscriber)
+      const updated = (await deps.subscribers.activate(subscriber.id, now())) ?? (() => { throw subscriberGone() })()
+      return toPreferences(updated)
+    },
+
+    async exportData(token: string) {
+      const subscriber = await resolve(token, 'manage')
+      const data = await deps.subscribers.exportData(subscriber.id)
+      if (!data) throw subscriberGone()
+      const { id: _id, deliveries, sentPapers, ...profile } = data
+      return { exportedAt: now().toISOString(), subscriber: profile, emails: deliveries, papersSent: sentPapers }
+    },
+
+    async erase(token: string): Promise<void> {
+      const subscriber = await resolve(token, 'manage')
+      if (!(await deps.subscribers.erase(subscriber.id))) throw subscriberGone()
+      deps.logger.info({ event: 'subscriber.erased', subscriberId: subscriber.id }, 'erased')
+    },
+  }
+}
+export type SubscriberService = ReturnType<typeof createSubscriberService>

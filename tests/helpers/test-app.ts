@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto'
+import pino from 'pino'
+import { buildApp } from '../../src/app.ts'
+import { loadConfig } from '../../src/config.ts'
+import { createDeps, type Deps } from '../../src/deps.ts'
+import { startWorkers, type RunningWorkers } from '../../workers/workers.ts'
+import { TEST_APP_SECRET, TEST_DATABASE_URL, TEST_REDIS_URL } from './env.ts'
+import { startSmtpSink, type SmtpSink } from './smtp-sink.ts'
+
+export const PUBLIC_URL = 'http://paperboy.test'
+
+/**
+ * The real app on the real Postgres and Redis, sending over real SMTP to a sink in this process. Each call gets its
+ * own BullMQ prefix, so tests never see each other's jobs.
+ */
+export async function buildTestApp(options: { workers?: boolean; env?: Record<string, string> } = {}) {
+  const smtp = await startSmtpSink()
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    REDIS_URL: TEST_REDIS_URL,
+    DATABASE_URL: TEST_DATABASE_URL,
+    SMTP_URL: smtp.url,
+    PUBLIC_URL,
+    APP_SECRET: TEST_APP_SECRET,
+    MAIL_FROM: 'Paperboy Test <digest@paperboy.test>',
+    ...options.env,
+  })
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
+  const deps: Deps = await createDeps(
+    config,
+    { databaseUrl: TEST_DATABASE_URL, smtpUrl: smtp.url, appSecret: TEST_APP_SECRET, queuePrefix: `test-${randomUUID()}` },
+    logger,
+  )
+  const app = await buildApp(deps)
+  let workers: RunningWorkers | undefined
+  if (options.workers !== false) workers = startWorkers(deps, { sweepEveryMs: 60_000 })
+  return {
+    app,
+    deps,
+    smtp,
+    prisma: deps.prisma,
+    async close() {
+      await app.close()
+      await workers?.close()
+      await deps.queues.send.obliterate({ force: true }).catch(() => {})
+      await deps.close()
+      await smtp.close()
+    },
+  }
+}
+export type TestApp = Awaited<ReturnType<typeof buildTestApp>>
+
+let counter = 0
+/** A unique address per call, so every test owns its records. */
+export const anEmail = (label = 'reader') => `${label}-${Date.now().toString(36)}-${(counter++).toString(36)}-${randomUUID().slice(0, 6)}@example.org`
+
+/** The first link in a text part that starts with PUBLIC_URL + path. */
+export function linkIn(text: string, path: string): string {
+  const match = new RegExp(`${PUBLIC_URL.replace(/[.]/g, '\\.')}${path}[^\\s]+`).exec(text)
+  if (!match) throw new Error(`no ${path} link in:\n${text}`)
+  return match[0]
+}
+export const pathOf = (url: string) => url.slice(PUBLIC_URL.length)

@@ -1,0 +1,138 @@
+import { cp, mkdtemp, appendFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createPrisma } from '../../../src/db/client.ts'
+import { MIGRATIONS_DIR, migrate } from '../../../src/db/migrate.ts'
+import * as Enums from '../../../src/generated/prisma/enums.ts'
+import { ADMIN_DATABASE_URL, TEST_DATABASE_URL } from '../../helpers/env.ts'
+
+const db = new pg.Client({ connectionString: TEST_DATABASE_URL })
+beforeAll(() => db.connect())
+afterAll(() => db.end())
+
+type RuntimeModel = { dbName: string | null; fields: { name: string; kind: string; dbName?: string }[] }
+// The generated client's own description of the tables and columns it will query (never connects).
+const probe = createPrisma(TEST_DATABASE_URL)
+const models = (probe as unknown as { _runtimeDataModel: { models: Record<string, RuntimeModel> } })._runtimeDataModel.models
+afterAll(() => probe.$disconnect())
+
+describe('the migrated database', () => {
+  it('has every table and column the Prisma client queries', async () => {
+    expect(Object.keys(models).sort()).toEqual(['Delivery', 'Edition', 'Paper', 'SentPaper', 'Subscriber', 'Suppression'])
+    for (const [name, model] of Object.entries(models)) {
+      const table = model.dbName ?? name
+      const { rows } = await db.query<{ column_name: string }>(`SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1`, [table])
+      const columns = new Set(rows.map((r) => r.column_name))
+      expect(columns.size, `table ${table}`).toBeGreaterThan(0)
+      for (const field of model.fields.filter((f) => f.kind === 'scalar' || f.kind === 'enum')) {
+        expect(columns.has(field.dbName ?? field.name), `${table}.${field.dbName ?? field.name}`).toBe(true)
+      }
+    }
+  })
+
+  it('has no column the client cannot fill that lacks a default', async () => {
+    for (const [name, model] of Object.entries(models)) {
+      const table = model.dbName ?? name
+      const known = new Set(model.fields.map((f) => f.dbName ?? f.name))
+      const { rows } = await db.query<{ column_name: string; is_nullable: string; column_default: string | null; is_generated: string }>(
+        `SELECT column_name, is_nullable, column_default, is_generated FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1`, [table])
+      for (const column of rows.filter((r) => !known.has(r.column_name))) {
+        expect(column.is_nullable === 'YES' || column.column_default !== null || column.is_generated === 'ALWAYS', `${table}.${column.column_name}`).toBe(true)
+      }
+    }
+  })
+
+  it('has the same enum values as the Prisma schema', async () => {
+    const expected: Record<string, Record<string, string>> = {
+      subscriber_status: Enums.SubscriberStatus, frequency: Enums.Frequency, delivery_kind: Enums.DeliveryKind, delivery_status: Enums.DeliveryStatus,
+    }
+    for (const [type, values] of Object.entries(expected)) {
+      const { rows } = await db.query<{ v: string }>(`SELECT e.enumlabel AS v FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid WHERE t.typname = $1 ORDER BY e.enumsortorder`, [type])
+      expect(rows.map((r) => r.v), type).toEqual(Object.values(values))
+    }
+  })
+
+  it('round-trips a row through every model with the Prisma client', async () => {
+    const prisma = createPrisma(TEST_DATABASE_URL)
+    try {
+      const suffix = Math.random().toString(36).slice(2)
+      const paper = await prisma.paper.create({ data: { id: `schema-${suffix}`, title: 'Agents that reason', summary: 'We study agents.', day: new Date('2026-08-01'), aiKeywords: ['agents'] } })
+      const subscriber = await prisma.subscriber.create({ data: { email: `schema-${suffix}@example.org`, topics: ['agents'] } })
+      const edition = await prisma.edition.create({ data: { date: new Date(Date.UTC(2000 + Math.floor(Math.random() * 500), 0, 1)) } })
+      await prisma.delivery.create({ data: { kind: 'digest', subscriberId: subscriber.id, editionId: edition.id, messageId: `<${suffix}@x>`, paperIds: [paper.id] } })
+      await prisma.sentPaper.create({ data: { subscriberId: subscriber.id, paperId: paper.id } })
+      await prisma.suppression.create({ data: { emailHash: `hash-${suffix}`, reason: 'bounce' } })
+      const loaded = await prisma.subscriber.findUniqueOrThrow({ where: { id: subscriber.id }, include: { deliveries: { include: { edition: true } }, sentPapers: { include: { paper: true } } } })
+      expect(loaded.deliveries[0]!.edition!.id).toBe(edition.id)
+      expect(loaded.sentPapers[0]!.paper.title).toBe('Agents that reason')
+      const { rows } = await db.query(`SELECT search @@ to_tsquery('english', 'agent') AS hit FROM papers WHERE id = $1`, [paper.id])
+      expect(rows[0].hit).toBe(true)
+      // One digest per (subscriber, edition): the database refuses a second.
+      await expect(prisma.delivery.create({ data: { kind: 'digest', subscriberId: subscriber.id, editionId: edition.id, messageId: `<${suffix}-2@x>` } })).rejects.toThrow()
+    } finally {
+      await prisma.$disconnect()
+    }
+  })
+})
+
+describe('migrate', () => {
+  const name = `paperboy_test_migrate_${process.pid}`
+  const url = new URL(ADMIN_DATABASE_URL)
+  url.pathname = `/${name}`
+  const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL })
+  let dir: string
+
+  beforeAll(async () => {
+    await admin.connect()
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
+    await admin.query(`CREATE DATABASE "${name}"`)
+    dir = await mkdtemp(path.join(tmpdir(), 'paperboy-migrations-'))
+    await cp(MIGRATIONS_DIR, dir, { recursive: true })
+  })
+  afterAll(async () => {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
+    await admin.end()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('applies pending migrations once, records them like Prisma, then refuses an edited one', async () => {
+    const first = await migrate(url.toString(), dir)
+    expect(first.applied).toEqual(['20261125000000_init'])
+    const second = await migrate(url.toString(), dir)
+    expect(second).toEqual({ applied: [], alreadyApplied: 1 })
+
+    const client = new pg.Client({ connectionString: url.toString() })
+    await client.connect()
+    const { rows } = await client.query(`SELECT migration_name, length(checksum) AS len, finished_at IS NOT NULL AS done FROM _prisma_migrations`)
+    await client.end()
+    expect(rows).toEqual([{ migration_name: '20261125000000_init', len: 64, done: true }])
+
+    await appendFile(path.join(dir, '20261125000000_init', 'migration.sql'), '\n-- edited\n')
+    await expect(migrate(url.toString(), dir)).rejects.toThrow(/20261125000000_init was changed after it was applied/)
+  })
+
+  it('rolls back a failing migration completely and reports it', async () => {
+    const bad = path.join(dir, '20991231000000_broken')
+    await cp(path.join(dir, '20261125000000_init'), bad, { recursive: true })
+    const fresh = `${name}_b`
+    await admin.query(`DROP DATABASE IF EXISTS "${fresh}" WITH (FORCE)`)
+    await admin.query(`CREATE DATABASE "${fresh}"`)
+    const freshUrl = new URL(url)
+    freshUrl.pathname = `/${fresh}`
+    try {
+      await cp(MIGRATIONS_DIR + '/20261125000000_init/migration.sql', path.join(dir, '20261125000000_init', 'migration.sql'))
+      // The copy re-creates the same types, so it fails halfway: nothing of it may stay.
+      await expect(migrate(freshUrl.toString(), dir)).rejects.toThrow(/20991231000000_broken failed and was rolled back/)
+      const client = new pg.Client({ connectionString: freshUrl.toString() })
+      await client.connect()
+      const { rows } = await client.query(`SELECT migration_name FROM _prisma_migrations`)
+      await client.end()
+      expect(rows.map((r) => r.migration_name)).toEqual(['20261125000000_init'])
+    } finally {
+      await rm(bad, { recursive: true, force: true })
+      await admin.query(`DROP DATABASE IF EXISTS "${fresh}" WITH (FORCE)`)
+    }
+  })
+})

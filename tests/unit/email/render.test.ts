@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest'
+import { createRenderer } from '../../../src/email/render.ts'
+
+const hostile = '<script>alert(1)</script>"\'&'
+
+describe('createRenderer', () => {
+  it('renders the confirmation email with the link in both parts and escapes what it is given', async () => {
+    const renderer = await createRenderer()
+    const out = renderer.render({
+      template: 'confirm',
+      data: { email: `${hostile}@example.org`, homeUrl: 'https://p.example/', senderName: hostile, footerReason: hostile, confirmUrl: 'https://p.example/confirm/abc?x=1&y=2' },
+    })
+    expect(out.subject).toBe('Confirm your Paperboy subscription')
+    expect(out.html).toContain('href="https://p.example/confirm/abc?x&#x3D;1&amp;y&#x3D;2"')
+    expect(out.text).toContain('https://p.example/confirm/abc?x=1&y=2')
+    expect(out.html).not.toContain('<script>')
+    expect(out.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;')
+    expect(out.html).not.toMatch(/\{\{|\}\}/)
+    // The layout's partials are really included: the footer and the dark-mode styles.
+    expect(out.html).toContain('href="https://p.example/"')
+    expect(out.html).toContain('prefers-color-scheme: dark')
+    expect(out.html.split('\n').every((line) => Buffer.byteLength(line) < 998)).toBe(true)
+  })
+
+  it('renders "already subscribed" with the preferences and unsubscribe links', async () => {
+    const renderer = await createRenderer()
+    const out = renderer.render({
+      template: 'already-subscribed',
+      data: { email: 'a@example.org', homeUrl: 'https://p.example/', senderName: 'Paperboy', footerReason: 'why', manageUrl: 'https://p.example/preferences/t1', unsubscribeUrl: 'https://p.example/unsubscribe/t2' },
+    })
+    for (const part of [out.html, out.text]) {
+      expect(part).toContain('https://p.example/preferences/t1')
+      expect(part).toContain('https://p.example/unsubscribe/t2')
+    }
+    expect(out.text).toMatchInlineSnapshot(`
+      "You are already subscribed
+
+      Someone asked to subscribe a@example.org to Paperboy, and this address already gets the digest.
+      Nothing has changed. To choose topics, the time of day or how many papers you get, open your preferences:
+
+      https://p.example/preferences/t1
+
+      --
+      why
+      Unsubscribe: https://p.example/unsubscribe/t2
+      Sent by Paperboy - https://p.example/
+      "
+    `)
+  })
+
+  it('refuses to render when a field is missing, instead of sending a hole', async () => {
+    const renderer = await createRenderer()
+    expect(() => renderer.render({ template: 'confirm', data: { email: 'a@example.org' } as never })).toThrow(/not defined/)
+  })
+})
