@@ -8,6 +8,8 @@ export interface Topic {
   name: string
   description: string
   query: string
+  /** Which parts of the search vector count (A title, B AI keywords, C abstract); all when absent. */
+  weights?: string
 }
 
 export const TOPICS: readonly Topic[] = [
@@ -45,49 +47,51 @@ export const TOPICS: readonly Topic[] = [
     slug: 'robotics',
     name: 'Robotics & embodied AI',
     description: 'Robot learning, manipulation, navigation, vision-language-action models.',
-    query: 'robot OR robotics OR embodied OR manipulation OR "vision-language-action" OR VLA OR locomotion',
+    query: 'robot OR robotics OR embodied OR "dexterous manipulation" OR "vision-language-action" OR VLA OR locomotion OR humanoid',
   },
   {
     slug: 'speech-audio',
     name: 'Speech & audio',
     description: 'Speech recognition and synthesis, audio language models, music.',
-    query: 'speech OR audio OR ASR OR TTS OR "text-to-speech" OR voice OR music',
+    query: 'speech OR audio OR ASR OR "text-to-speech" OR voice OR music',
   },
   {
     slug: 'efficiency',
     name: 'Efficiency',
     description: 'Quantization, pruning, distillation, sparse attention, faster inference and training.',
-    query: 'quantization OR pruning OR distillation OR "efficient inference" OR "speculative decoding" OR "KV cache" OR sparse OR "mixture of experts" OR efficiency',
+    query: 'quantization OR pruning OR distillation OR "efficient inference" OR "speculative decoding" OR "KV cache" OR "sparse attention" OR sparsity OR "mixture of experts" OR MoE OR efficiency',
   },
   {
     slug: 'safety-alignment',
     name: 'Safety & alignment',
     description: 'Alignment, jailbreaks, red teaming, interpretability, hallucination.',
-    query: 'safety OR alignment OR jailbreak OR "red teaming" OR interpretability OR hallucination OR harmful',
+    query: 'safety OR jailbreak OR "red teaming" OR "red-teaming" OR interpretability OR hallucination OR harmful OR misalignment OR "value alignment" OR "preference alignment" OR "align with human"',
   },
   {
     slug: 'code',
     name: 'Code generation',
     description: 'Code LLMs, software-engineering agents, program synthesis.',
-    query: 'code OR coding OR "software engineering" OR "program synthesis" OR SWE-bench OR programming',
+    query: '"code generation" OR "code LLM" OR "code model" OR "code completion" OR "code repair" OR "generate code" OR "coding agent" OR "coding task" OR "software engineering" OR "program synthesis" OR "program repair" OR SWE-bench OR "programming language" OR "competitive programming"',
   },
   {
     slug: 'retrieval-rag',
     name: 'Retrieval & RAG',
     description: 'Retrieval-augmented generation, embeddings, search, memory.',
-    query: 'retrieval OR RAG OR "retrieval-augmented" OR embedding OR reranking OR "long-term memory"',
+    query: 'retrieval OR RAG OR "retrieval-augmented" OR "embedding model" OR "text embedding" OR reranking OR "long-term memory"',
   },
   {
     slug: 'benchmarks-evaluation',
     name: 'Benchmarks & evaluation',
     description: 'New benchmarks, datasets and evaluation methods.',
     query: 'benchmark OR evaluation OR leaderboard OR dataset',
+    // Almost every method paper says "on standard benchmarks" in its abstract: only titles and keywords count.
+    weights: 'AB',
   },
   {
     slug: '3d-world-models',
     name: '3D & world models',
     description: '3D reconstruction, Gaussian splatting, NeRF, world models and simulation.',
-    query: '"3D" OR "gaussian splatting" OR NeRF OR "world model" OR reconstruction OR "novel view synthesis"',
+    query: '"3D" OR "gaussian splatting" OR NeRF OR "world model" OR "scene reconstruction" OR "surface reconstruction" OR "novel view synthesis"',
   },
 ]
 
