@@ -3,7 +3,9 @@ import helmet from '@fastify/helmet'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import type { LoggerOptions } from 'pino'
+import { adminRoutes } from './http/admin.routes.ts'
 import { confirmRoutes } from './http/confirm.routes.ts'
+import { digestRoutes } from './http/digests.routes.ts'
 import { createErrorHandler, createNotFoundHandler } from './http/error-handler.ts'
 import { healthRoutes } from './http/health.routes.ts'
 import { preferencesRoutes } from './http/preferences.routes.ts'
@@ -40,7 +42,7 @@ export async function buildApp(deps: RouteDeps['deps'], options: { logger?: Logg
   })
   await app.register(formbody, { bodyLimit: 64 * 1024 })
 
-  for (const routes of [subscriptionRoutes, confirmRoutes, preferencesRoutes, unsubscribeRoutes, healthRoutes]) {
+  for (const routes of [subscriptionRoutes, confirmRoutes, preferencesRoutes, unsubscribeRoutes, digestRoutes, adminRoutes, healthRoutes]) {
     await app.register(routes, { deps })
   }
   return app

@@ -1,7 +1,11 @@
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
+import { createAdminRepository } from './admin/admin.repository.ts'
 import type { Config } from './config.ts'
 import { createPrisma, type Db } from './db/client.ts'
+import { createDigestRepository } from './digests/digest.repository.ts'
+import { createDigestService } from './digests/digest.service.ts'
+import { createMatchRepository } from './digests/match.repository.ts'
 import { createDeliveryRepository } from './email/delivery.repository.ts'
 import { createDeliveryService } from './email/delivery.service.ts'
 import { createSmtpMailer, type Mailer } from './email/mailer.ts'
@@ -9,6 +13,9 @@ import { createRenderer } from './email/render.ts'
 import { parseSender } from './email/sender.ts'
 import { createPages } from './http/pages.ts'
 import { createLinks } from './links/urls.ts'
+import { createHfSource } from './papers/hf-source.ts'
+import { createIngestService } from './papers/ingest.service.ts'
+import { createPaperRepository } from './papers/paper.repository.ts'
 import { createQueues } from './queues/queues.ts'
 import { connectRedis, createRedis } from './redis.ts'
 import { createSubscriberRepository } from './subscribers/subscriber.repository.ts'
@@ -21,6 +28,8 @@ export interface Runtime {
   appSecret: string
   /** BullMQ key prefix; tests use a unique one per run. */
   queuePrefix?: string
+  /** First retry delay of failed jobs (then exponential); the default suits SMTP servers that ask to try later. */
+  retryDelayMs?: number
   mailer?: Mailer
 }
 
@@ -30,13 +39,17 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
   const redis = createRedis(config.REDIS_URL, 'producer')
   await connectRedis(redis, config.REDIS_URL)
   const queuePrefix = runtime.queuePrefix ?? 'paperboy'
-  const queues = createQueues(redis, queuePrefix)
+  const queues = createQueues(redis, queuePrefix, runtime.retryDelayMs)
   const mailer = runtime.mailer ?? createSmtpMailer(runtime.smtpUrl)
   const renderer = await createRenderer()
   const pages = createPages()
   const links = createLinks(config.PUBLIC_URL, runtime.appSecret)
   const subscribers = createSubscriberRepository(prisma)
-  const deliveries = createDeliveryRepository(prisma, parseSender(config.MAIL_FROM).domain)
+  const messageIdDomain = parseSender(config.MAIL_FROM).domain
+  const deliveries = createDeliveryRepository(prisma, messageIdDomain)
+  const papers = createPaperRepository(prisma)
+  const digests = createDigestRepository(prisma, messageIdDomain)
+  const matches = createMatchRepository(prisma)
 
   const subscriberService = createSubscriberService({
     db: prisma,
@@ -51,7 +64,14 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
     },
     logger,
   })
-  const deliveryService = createDeliveryService({ deliveries, subscribers, mailer, renderer, links, queues, mailFrom: config.MAIL_FROM, logger })
+  const deliveryService = createDeliveryService({
+    deliveries, digests, matches, papers, subscribers, mailer, renderer, links, queues,
+    mailFrom: config.MAIL_FROM, paperPageBase: config.HF_API_URL, logger,
+  })
+  const digestService = createDigestService({
+    digests, papers, subscribers, deliveries: deliveryService, renderer, queues, secret: runtime.appSecret, logger,
+  })
+  const ingestService = createIngestService({ source: createHfSource({ baseUrl: config.HF_API_URL, logger }), papers, logger })
 
   return {
     config,
@@ -65,6 +85,10 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
     links,
     subscriberService,
     deliveryService,
+    digestService,
+    ingestService,
+    papers,
+    admin: createAdminRepository(prisma),
     async checkReady() {
       const [postgres, redisOk] = await Promise.all([
         prisma.$queryRaw`SELECT 1`.then(() => true, () => false),

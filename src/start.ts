@@ -10,7 +10,7 @@ import { startWorkers } from '../workers/workers.ts'
 await runMain('start', async (config, logger) => {
   const booted = await boot(config, logger, { embedded: true })
   const deps = await createDeps(config, booted.runtime, logger)
-  const workers = startWorkers(deps)
+  const workers = await startWorkers(deps)
   const app = await buildApp(deps, { logger: loggerOptions(config.LOG_LEVEL) })
   await app.listen({ port: config.PORT, host: config.HOST })
   logger.info({ event: 'boot.ready' }, `Paperboy is ready: open ${config.PUBLIC_URL}`)

@@ -7,7 +7,7 @@ import { startWorkers } from './workers.ts'
 await runMain('worker', async (config, logger) => {
   const booted = await boot(config, logger, { embedded: false })
   const deps = await createDeps(config, booted.runtime, logger)
-  const workers = startWorkers(deps)
+  const workers = await startWorkers(deps)
   logger.info({ event: 'boot.ready' }, 'worker ready')
   return async () => {
     await workers.close()

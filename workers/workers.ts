@@ -1,47 +1,67 @@
-import { Worker } from 'bullmq'
+import { Worker, type Processor } from 'bullmq'
 import type { Deps } from '../src/deps.ts'
 import { QUEUE } from '../src/queues/queues.ts'
 import { createRedis } from '../src/redis.ts'
-import { createSendProcessor } from './send.processor.ts'
+import { createIngestProcessor, createPlanProcessor, createSendProcessor } from './processors.ts'
 
 export interface RunningWorkers {
   close(): Promise<void>
 }
 
-const SWEEP_EVERY_MS = 60_000
+export interface WorkerOptions {
+  /** Parallel send jobs per process (each a batch of recipients). */
+  sendConcurrency?: number
+  sweepEveryMs?: number
+  /** Register the job schedulers (polling ingest, planning every few minutes). Safe in every process: upserts. */
+  schedule?: boolean
+}
+
+/** The ingest poll (UTC): several times a day, since papers join the list through the day. */
+export const INGEST_PATTERN = '20 */3 * * *'
+/** Planning runs often so each subscriber gets the digest within minutes of their local hour, in every time zone. */
+export const PLAN_PATTERN = '*/5 * * * *'
 
 /**
- * Starts the consumers and the sweeper. `close()` lets in-flight jobs finish (BullMQ waits for them) before the
- * connections go, so SIGTERM loses nothing.
+ * Starts the consumers, the schedulers and the sweeper. `close()` lets in-flight jobs finish (BullMQ waits for
+ * them) before the connections go, so SIGTERM loses nothing.
  */
-export function startWorkers(deps: Deps, options: { concurrency?: number; sweepEveryMs?: number } = {}): RunningWorkers {
+export async function startWorkers(deps: Deps, options: WorkerOptions = {}): Promise<RunningWorkers> {
   const connection = createRedis(deps.config.REDIS_URL, 'worker')
-  const send = new Worker(QUEUE.send, createSendProcessor(deps.deliveryService), {
-    connection,
-    prefix: deps.queuePrefix,
-    concurrency: options.concurrency ?? 20,
-  })
-  send.on('failed', (job, error) => {
-    deps.logger.warn({ event: 'job.failed', queue: QUEUE.send, jobId: job?.id, attempts: job?.attemptsMade, err: error.message }, 'send job failed')
-  })
-  send.on('error', (error) => deps.logger.error({ event: 'worker.error', err: error }, 'worker error'))
+  const log = deps.logger
+  const make = <T>(queue: string, processor: Processor<T>, concurrency: number) => {
+    const worker = new Worker<T>(queue, processor, { connection, prefix: deps.queuePrefix, concurrency })
+    worker.on('failed', (job, error) =>
+      log.warn({ event: 'job.failed', queue, jobId: job?.id, attemptsMade: job?.attemptsMade, err: error.message }, `${queue} job failed`),
+    )
+    worker.on('error', (error) => log.error({ event: 'worker.error', queue, err: error }, 'worker error'))
+    return worker
+  }
+  const workers = [
+    make(QUEUE.send, createSendProcessor(deps.deliveryService), options.sendConcurrency ?? 10),
+    make(QUEUE.plan, createPlanProcessor(deps.digestService), 1),
+    make(QUEUE.ingest, createIngestProcessor(deps.ingestService, log), 1),
+  ]
+
+  if (options.schedule !== false) {
+    await deps.queues.ingest.upsertJobScheduler('ingest-poll', { pattern: INGEST_PATTERN, tz: 'UTC' }, { name: 'ingest-papers', data: {} })
+    await deps.queues.plan.upsertJobScheduler('plan-due', { pattern: PLAN_PATTERN, tz: 'UTC' }, { name: 'plan-digests', data: {} })
+  }
 
   const sweep = async () => {
     try {
       const requeued = await deps.deliveryService.sweepPending()
-      if (requeued > 0) deps.logger.info({ event: 'sweeper.requeued', requeued }, 're-enqueued pending deliveries')
+      if (requeued > 0) log.info({ event: 'sweeper.requeued', requeued }, 're-enqueued pending deliveries')
     } catch (error) {
-      deps.logger.warn({ event: 'sweeper.failed', err: error }, 'sweep failed; will try again')
+      log.warn({ event: 'sweeper.failed', err: error }, 'sweep failed; will try again')
     }
   }
-  const timer = setInterval(sweep, options.sweepEveryMs ?? SWEEP_EVERY_MS)
+  const timer = setInterval(sweep, options.sweepEveryMs ?? 60_000)
   timer.unref()
-  void sweep()
 
   return {
     async close() {
       clearInterval(timer)
-      await send.close()
+      await Promise.all(workers.map((w) => w.close()))
       connection.disconnect()
     },
   }

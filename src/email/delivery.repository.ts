@@ -32,7 +32,7 @@ export function createDeliveryRepository(db: Db, messageIdDomain: string) {
       return count === 1
     },
 
-    load: (id: string) => db.delivery.findUnique({ where: { id }, include: { subscriber: true } }),
+    load: (id: string) => db.delivery.findUnique({ where: { id }, include: { subscriber: true, edition: true } }),
 
     markSent: (id: string, now: Date) =>
       db.delivery.update({ where: { id }, data: { status: 'sent', sentAt: now, lastError: null } }),

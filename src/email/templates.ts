@@ -8,14 +8,40 @@ interface Common {
   unsubscribeUrl?: string
 }
 
+/** One paper as the digest shows it; every string comes from the source and is escaped by the template. */
+export interface DigestPaper {
+  number: number
+  title: string
+  url: string
+  authors: string
+  organization: string | null
+  upvotes: number
+  githubUrl: string | null
+  githubStars: number | null
+  summary: string
+  matched: string
+}
+
+export interface DigestData extends Common {
+  manageUrl: string
+  unsubscribeUrl: string
+  viewUrl: string
+  dateLabel: string
+  heading: string
+  intro: string
+  papers: DigestPaper[]
+}
+
 export type RenderRequest =
   | { template: 'confirm'; data: Common & { confirmUrl: string } }
   | { template: 'already-subscribed'; data: Common & { manageUrl: string; unsubscribeUrl: string } }
+  | { template: 'digest'; data: DigestData }
 
 export type TemplateName = RenderRequest['template']
-export const TEMPLATE_NAMES: readonly TemplateName[] = ['confirm', 'already-subscribed']
+export const TEMPLATE_NAMES: readonly TemplateName[] = ['confirm', 'already-subscribed', 'digest']
 
 export const SUBJECTS: { [K in TemplateName]: (data: Extract<RenderRequest, { template: K }>['data']) => string } = {
   confirm: () => 'Confirm your Paperboy subscription',
   'already-subscribed': () => 'You are already subscribed to Paperboy',
+  digest: (data) => (data.papers.length > 0 ? `${data.papers[0]!.title} and more: AI papers, ${data.dateLabel}` : `No matching AI papers, ${data.dateLabel}`),
 }

@@ -12,7 +12,7 @@ const TIMEZONES = Intl.supportedValuesOf('timeZone')
 const SMALL_BODY = 32 * 1024
 
 export const preferencesRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { deps }) => {
-  const page = async (token: string, saved: boolean) => {
+  const page = async (token: string, saved: boolean, notice: string | null = null) => {
     const { preferences, subscriberId } = await deps.subscriberService.getPreferences(token)
     return deps.pages.render('preferences', {
       title: 'Your preferences',
@@ -28,6 +28,8 @@ export const preferencesRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, {
       eraseAction: `/preferences/${token}/delete`,
       exportUrl: `/api/preferences/${token}/export`,
       unsubscribeUrl: deps.links.unsubscribe(subscriberId),
+      devSendAction: deps.config.NODE_ENV === 'development' && preferences.status === 'active' ? `/preferences/${token}/send-latest` : null,
+      notice,
     })
   }
 
@@ -39,6 +41,20 @@ export const preferencesRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, {
     await deps.subscriberService.updatePreferences(request.params.token, PreferencesForm.parse(request.body ?? {}))
     return reply.type('text/html; charset=utf-8').send(await page(request.params.token, true))
   })
+
+  // Development only: lets a newcomer see a real digest in the mail catcher without waiting for their hour.
+  if (deps.config.NODE_ENV === 'development') {
+    app.post('/preferences/:token/send-latest', { schema: { params: TokenParams, hide: true } }, async (request, reply) => {
+      const { subscriberId } = await deps.subscriberService.getPreferences(request.params.token)
+      const result = await deps.digestService.sendLatestTo(subscriberId)
+      const notice = !result.editionDate
+        ? 'There are no papers yet: the source could not be reached. Load a saved listing with `npm run cli -- ingest --file <listing.json>`.'
+        : result.queued
+          ? `The digest of ${result.editionDate} is on its way: look in the mail catcher.`
+          : `You already have the digest of ${result.editionDate}.`
+      return reply.type('text/html; charset=utf-8').send(await page(request.params.token, false, notice))
+    })
+  }
 
   app.post('/preferences/:token/resubscribe', { bodyLimit: SMALL_BODY, schema: { params: TokenParams, hide: true } }, async (request, reply) => {
     await deps.subscriberService.resubscribe(request.params.token)

@@ -5,12 +5,12 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
  * token = base64url(`${purpose}.${subscriberId}.${expiresAtEpochSeconds | 0}`) + '.' + base64url(HMAC-SHA256)
  * A token dies with its subscriber row: erase deletes the row, so verification finds nobody.
  */
-export type LinkPurpose = 'confirm' | 'manage' | 'unsubscribe'
+export type LinkPurpose = 'confirm' | 'manage' | 'unsubscribe' | 'view'
 export type VerifyResult =
   | { ok: true; subscriberId: string }
   | { ok: false; reason: 'malformed' | 'bad-signature' | 'wrong-purpose' | 'expired' }
 
-const PURPOSES: readonly LinkPurpose[] = ['confirm', 'manage', 'unsubscribe']
+const PURPOSES: readonly LinkPurpose[] = ['confirm', 'manage', 'unsubscribe', 'view']
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const B64URL = /^[A-Za-z0-9_-]+$/
 

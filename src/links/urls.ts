@@ -7,6 +7,8 @@ export function createLinks(publicUrl: string, secret: string) {
       `${publicUrl}/confirm/${signLink(secret, 'confirm', subscriberId, new Date(now.getTime() + CONFIRM_TTL_MS))}`,
     manage: (subscriberId: string) => `${publicUrl}/preferences/${signLink(secret, 'manage', subscriberId)}`,
     unsubscribe: (subscriberId: string) => `${publicUrl}/unsubscribe/${signLink(secret, 'unsubscribe', subscriberId)}`,
+    /** "View in browser": a read-only capability, so a forwarded digest does not hand over the preferences. */
+    view: (subscriberId: string, editionDate: string) => `${publicUrl}/digests/${signLink(secret, 'view', subscriberId)}/${editionDate}`,
     home: () => `${publicUrl}/`,
   }
 }

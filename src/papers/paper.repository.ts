@@ -99,6 +99,20 @@ export function createPaperRepository(db: Db) {
       return row?.count ?? 0
     },
 
+    /** Papers by id, in the order of `ids` (a digest's ranking); ids no longer stored are left out. */
+    async findByIds(ids: readonly string[]): Promise<Paper[]> {
+      if (ids.length === 0) return []
+      const rows = await db.paper.findMany({ where: { id: { in: [...ids] } } })
+      const byId = new Map(rows.map((p) => [p.id, p]))
+      return ids.flatMap((id) => byId.get(id) ?? [])
+    },
+
+    /** The most recent papers-day stored, or null when there are no papers yet. */
+    async latestDay(): Promise<string | null> {
+      const [row] = await db.$queryRaw<{ day: string | null }[]>`SELECT max(day)::text AS day FROM papers`
+      return row?.day ?? null
+    },
+
     /** The day's papers, most upvoted first (ties by id, so the order is stable). */
     listByDay: (day: string): Promise<Paper[]> =>
       db.paper.findMany({ where: { day: new Date(`${day}T00:00:00.000Z`) }, orderBy: [{ upvotes: 'desc' }, { id: 'asc' }] }),

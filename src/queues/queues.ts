@@ -1,10 +1,14 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq'
 
 /** Queue names are kebab-case nouns; jobs carry ids only — the database is the source of truth. */
-export const QUEUE = { send: 'email-send' } as const
+export const QUEUE = { ingest: 'paper-ingest', plan: 'digest-plan', send: 'email-send' } as const
 
 export interface JobData {
-  [QUEUE.send]: { deliveryId: string }
+  /** No date: the scheduled poll (today and yesterday, UTC). */
+  [QUEUE.ingest]: { date?: string }
+  /** No date: scheduled planning of whoever is due now; a date: that edition for everyone due that day, now. */
+  [QUEUE.plan]: { editionDate?: string }
+  [QUEUE.send]: { deliveryIds: string[] }
 }
 
 export const DEFAULT_JOB_OPTIONS = {
@@ -14,25 +18,41 @@ export const DEFAULT_JOB_OPTIONS = {
   removeOnFail: { age: 14 * 24 * 3600 },
 } as const satisfies JobsOptions
 
+/** Recipients per send job: large enough to amortise a job's overhead, small enough to spread over workers. */
+export const SEND_BATCH = 100
+
 export interface Queues {
+  ingest: Queue<JobData[typeof QUEUE.ingest]>
+  plan: Queue<JobData[typeof QUEUE.plan]>
   send: Queue<JobData[typeof QUEUE.send]>
-  /** Resolves when the jobs are in Redis, not when the emails are sent. Safe to repeat: job ids are deterministic. */
-  enqueueSends(deliveryIds: readonly string[]): Promise<void>
+  /**
+   * Resolves when the jobs are in Redis, not when the emails are sent. Job ids derive from the first delivery id of
+   * each batch (or `idPrefix`), so enqueueing the same planned batch twice adds it once.
+   */
+  enqueueSends(deliveryIds: readonly string[], options?: { idPrefix?: string }): Promise<void>
   close(): Promise<void>
 }
 
-export const sendJobId = (deliveryId: string) => `send-${deliveryId}`
-
-export function createQueues(connection: ConnectionOptions, prefix = 'paperboy'): Queues {
-  const send = new Queue<JobData[typeof QUEUE.send]>(QUEUE.send, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS })
+export function createQueues(connection: ConnectionOptions, prefix = 'paperboy', retryDelayMs?: number): Queues {
+  const defaults = retryDelayMs === undefined ? DEFAULT_JOB_OPTIONS : { ...DEFAULT_JOB_OPTIONS, backoff: { type: 'exponential', delay: retryDelayMs } }
+  const options = { connection, prefix, defaultJobOptions: defaults }
+  const ingest = new Queue<JobData[typeof QUEUE.ingest]>(QUEUE.ingest, { ...options, defaultJobOptions: { ...defaults, attempts: 3 } })
+  const plan = new Queue<JobData[typeof QUEUE.plan]>(QUEUE.plan, { ...options, defaultJobOptions: { ...defaults, attempts: 3 } })
+  const send = new Queue<JobData[typeof QUEUE.send]>(QUEUE.send, options)
   return {
+    ingest,
+    plan,
     send,
-    async enqueueSends(deliveryIds) {
-      if (deliveryIds.length === 0) return
-      await send.addBulk(
-        deliveryIds.map((deliveryId) => ({ name: 'send-email', data: { deliveryId }, opts: { jobId: sendJobId(deliveryId) } })),
-      )
+    async enqueueSends(deliveryIds, { idPrefix = 'send' } = {}) {
+      const jobs = []
+      for (let i = 0; i < deliveryIds.length; i += SEND_BATCH) {
+        const batch = deliveryIds.slice(i, i + SEND_BATCH)
+        jobs.push({ name: 'send-email', data: { deliveryIds: batch }, opts: { jobId: `${idPrefix}-${batch[0]}` } })
+      }
+      if (jobs.length > 0) await send.addBulk(jobs)
     },
-    close: () => send.close(),
+    async close() {
+      await Promise.all([ingest.close(), plan.close(), send.close()])
+    },
   }
 }

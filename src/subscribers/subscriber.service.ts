@@ -49,6 +49,18 @@ export function createSubscriberService(deps: Deps) {
     }
   }
 
+  async function exportOf(subscriberId: string) {
+    const data = await deps.subscribers.exportData(subscriberId)
+    if (!data) throw subscriberGone()
+    const { id: _id, deliveries, sentPapers, ...profile } = data
+    return { exportedAt: now().toISOString(), subscriber: profile, emails: deliveries, papersSent: sentPapers }
+  }
+
+  async function eraseById(subscriberId: string): Promise<void> {
+    if (!(await deps.subscribers.erase(subscriberId))) throw subscriberGone()
+    deps.logger.info({ event: 'subscriber.erased', subscriberId }, 'erased')
+  }
+
   const toPreferences = (s: Subscriber): Preferences => ({
     email: s.email,
     status: s.status,
@@ -156,18 +168,16 @@ export function createSubscriberService(deps: Deps) {
     },
 
     async exportData(token: string) {
-      const subscriber = await resolve(token, 'manage')
-      const data = await deps.subscribers.exportData(subscriber.id)
-      if (!data) throw subscriberGone()
-      const { id: _id, deliveries, sentPapers, ...profile } = data
-      return { exportedAt: now().toISOString(), subscriber: profile, emails: deliveries, papersSent: sentPapers }
+      return exportOf((await resolve(token, 'manage')).id)
     },
 
     async erase(token: string): Promise<void> {
-      const subscriber = await resolve(token, 'manage')
-      if (!(await deps.subscribers.erase(subscriber.id))) throw subscriberGone()
-      deps.logger.info({ event: 'subscriber.erased', subscriberId: subscriber.id }, 'erased')
+      await eraseById((await resolve(token, 'manage')).id)
     },
+
+    /** Operator versions (admin API): by subscriber id, behind the admin token. */
+    exportById: exportOf,
+    eraseById,
   }
 }
 export type SubscriberService = ReturnType<typeof createSubscriberService>

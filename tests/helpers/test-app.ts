@@ -28,12 +28,12 @@ export async function buildTestApp(options: { workers?: boolean; env?: Record<st
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
   const deps: Deps = await createDeps(
     config,
-    { databaseUrl: TEST_DATABASE_URL, smtpUrl: smtp.url, appSecret: TEST_APP_SECRET, queuePrefix: `test-${randomUUID()}` },
+    { databaseUrl: TEST_DATABASE_URL, smtpUrl: smtp.url, appSecret: TEST_APP_SECRET, queuePrefix: `test-${randomUUID()}`, retryDelayMs: 200 },
     logger,
   )
   const app = await buildApp(deps)
   let workers: RunningWorkers | undefined
-  if (options.workers !== false) workers = startWorkers(deps, { sweepEveryMs: 60_000 })
+  if (options.workers !== false) workers = await startWorkers(deps, { schedule: false })
   return {
     app,
     deps,
@@ -42,7 +42,7 @@ export async function buildTestApp(options: { workers?: boolean; env?: Record<st
     async close() {
       await app.close()
       await workers?.close()
-      await deps.queues.send.obliterate({ force: true }).catch(() => {})
+      for (const queue of [deps.queues.send, deps.queues.plan, deps.queues.ingest]) await queue.obliterate({ force: true }).catch(() => {})
       await deps.close()
       await smtp.close()
     },

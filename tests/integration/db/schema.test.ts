@@ -4,7 +4,7 @@ import path from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPrisma } from '../../../src/db/client.ts'
-import { MIGRATIONS_DIR, migrate } from '../../../src/db/migrate.ts'
+import { MIGRATIONS_DIR, listMigrations, migrate } from '../../../src/db/migrate.ts'
 import * as Enums from '../../../src/generated/prisma/enums.ts'
 import { ADMIN_DATABASE_URL, TEST_DATABASE_URL } from '../../helpers/env.ts'
 
@@ -98,16 +98,18 @@ describe('migrate', () => {
   })
 
   it('applies pending migrations once, records them like Prisma, then refuses an edited one', async () => {
+    const names = (await listMigrations(dir)).map((m) => m.name)
+    expect(names[0]).toBe('20261125000000_init')
     const first = await migrate(url.toString(), dir)
-    expect(first.applied).toEqual(['20261125000000_init'])
+    expect(first.applied).toEqual(names)
     const second = await migrate(url.toString(), dir)
-    expect(second).toEqual({ applied: [], alreadyApplied: 1 })
+    expect(second).toEqual({ applied: [], alreadyApplied: names.length })
 
     const client = new pg.Client({ connectionString: url.toString() })
     await client.connect()
-    const { rows } = await client.query(`SELECT migration_name, length(checksum) AS len, finished_at IS NOT NULL AS done FROM _prisma_migrations`)
+    const { rows } = await client.query(`SELECT migration_name, length(checksum) AS len, finished_at IS NOT NULL AS done FROM _prisma_migrations ORDER BY migration_name`)
     await client.end()
-    expect(rows).toEqual([{ migration_name: '20261125000000_init', len: 64, done: true }])
+    expect(rows).toEqual(names.map((migration_name) => ({ migration_name, len: 64, done: true })))
 
     await appendFile(path.join(dir, '20261125000000_init', 'migration.sql'), '\n-- edited\n')
     await expect(migrate(url.toString(), dir)).rejects.toThrow(/20261125000000_init was changed after it was applied/)
@@ -127,9 +129,9 @@ describe('migrate', () => {
       await expect(migrate(freshUrl.toString(), dir)).rejects.toThrow(/20991231000000_broken failed and was rolled back/)
       const client = new pg.Client({ connectionString: freshUrl.toString() })
       await client.connect()
-      const { rows } = await client.query(`SELECT migration_name FROM _prisma_migrations`)
+      const { rows } = await client.query(`SELECT migration_name FROM _prisma_migrations ORDER BY migration_name`)
       await client.end()
-      expect(rows.map((r) => r.migration_name)).toEqual(['20261125000000_init'])
+      expect(rows.map((r) => r.migration_name)).toEqual((await listMigrations(MIGRATIONS_DIR)).map((m) => m.name))
     } finally {
       await rm(bad, { recursive: true, force: true })
       await admin.query(`DROP DATABASE IF EXISTS "${fresh}" WITH (FORCE)`)

@@ -1,0 +1,71 @@
+import type { DigestData, DigestPaper } from '../email/templates.ts'
+import { dateLabel, type Frequency } from './schedule.ts'
+
+/** What the digest needs of a stored paper. */
+export interface PaperForDigest {
+  id: string
+  title: string
+  summary: string
+  aiSummary: string | null
+  authors: string[]
+  organization: string | null
+  upvotes: number
+  githubRepo: string | null
+  githubStars: number | null
+}
+
+const SUMMARY_CHARS = 320
+const AUTHORS_SHOWN = 4
+
+/** Only http(s) links reach an href: a feed value like `javascript:…` must never become a live link. */
+export const safeHttpUrl = (value: string | null): string | null => (value && /^https?:\/\/[^\s"<>]+$/i.test(value) ? value : null)
+
+export function shortSummary(paper: Pick<PaperForDigest, 'summary' | 'aiSummary'>): string {
+  const text = (paper.aiSummary ?? paper.summary).replace(/\s+/g, ' ').trim()
+  if (text.length <= SUMMARY_CHARS) return text
+  const cut = text.slice(0, SUMMARY_CHARS)
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), SUMMARY_CHARS - 40)).replace(/[\s,.;:]+$/, '')}…`
+}
+
+export function authorLine(authors: string[]): string {
+  if (authors.length <= AUTHORS_SHOWN) return authors.join(', ')
+  return `${authors.slice(0, AUTHORS_SHOWN).join(', ')} et al.`
+}
+
+/**
+ * Pure. Turns ranked papers into the digest template's data. `papers` is already in send order; `matched` holds the
+ * reasons (topic names, keyword filters) per paper id.
+ */
+export function buildDigestData(input: {
+  papers: PaperForDigest[]
+  matched: Map<string, string[]>
+  editionDate: string
+  frequency: Frequency
+  paperPageBase: string
+  common: Omit<DigestData, 'papers' | 'dateLabel' | 'heading' | 'intro'>
+}): DigestData {
+  const papers: DigestPaper[] = input.papers.map((p, i) => ({
+    number: i + 1,
+    title: p.title,
+    url: `${input.paperPageBase}/papers/${encodeURIComponent(p.id)}`,
+    authors: authorLine(p.authors),
+    organization: p.organization,
+    upvotes: p.upvotes,
+    githubUrl: safeHttpUrl(p.githubRepo),
+    githubStars: p.githubStars,
+    summary: shortSummary(p),
+    matched: (input.matched.get(p.id) ?? []).join(', '),
+  }))
+  const period = input.frequency === 'weekly' ? 'this week' : 'today'
+  const count = papers.length === 1 ? '1 paper' : `${papers.length} papers`
+  return {
+    ...input.common,
+    papers,
+    dateLabel: dateLabel(input.editionDate),
+    heading: input.frequency === 'weekly' ? 'Your weekly AI papers' : 'Your AI papers for today',
+    intro:
+      papers.length > 0
+        ? `${count} trending ${period} that match your topics, most upvoted first.`
+        : `No trending paper matched your topics ${period}. You can widen your topics or lower the minimum upvotes in your preferences.`,
+  }
+}

@@ -1,0 +1,103 @@
+import type { Logger } from 'pino'
+import type { DeliveryService } from '../email/delivery.service.ts'
+import type { Renderer } from '../email/render.ts'
+import { linkExpired, linkInvalid, subscriberGone, AppError } from '../errors.ts'
+import { verifyLink } from '../links/tokens.ts'
+import type { PaperRepository } from '../papers/paper.repository.ts'
+import type { Queues } from '../queues/queues.ts'
+import type { SubscriberRepository } from '../subscribers/subscriber.repository.ts'
+import type { DigestRepository } from './digest.repository.ts'
+import { addDays, isIsoDate } from './schedule.ts'
+
+const PLAN_BATCH = 1000
+
+interface Deps {
+  digests: DigestRepository
+  papers: Pick<PaperRepository, 'latestDay'>
+  subscribers: Pick<SubscriberRepository, 'findById'>
+  deliveries: Pick<DeliveryService, 'composeDigest'>
+  renderer: Renderer
+  queues: Pick<Queues, 'enqueueSends'>
+  secret: string
+  logger: Logger
+  now?: () => Date
+}
+
+export interface PlanResult {
+  editionDates: string[]
+  planned: number
+}
+
+export function createDigestService(deps: Deps) {
+  const now = deps.now ?? (() => new Date())
+
+  /** Walks subscribers in id order, a batch at a time, queueing each batch's new deliveries as soon as it is written. */
+  async function plan(input: { editionDate?: string }): Promise<number> {
+    const at = now()
+    let afterId = '00000000-0000-0000-0000-000000000000'
+    let planned = 0
+    for (;;) {
+      const { deliveryIds, lastId } = await deps.digests.planBatch({ now: at, afterId, batch: PLAN_BATCH, ...input })
+      await deps.queues.enqueueSends(deliveryIds)
+      planned += deliveryIds.length
+      if (!lastId) return planned
+      afterId = lastId
+    }
+  }
+
+  return {
+    /** Scheduled: every subscriber whose local send hour has come on their local date gets that date's edition. */
+    async planDue(): Promise<PlanResult> {
+      const today = now().toISOString().slice(0, 10)
+      // Local dates around the world span UTC yesterday to UTC tomorrow.
+      const editionDates = [addDays(today, -1), today, addDays(today, 1)]
+      await deps.digests.ensureEditions(editionDates)
+      const planned = await plan({})
+      if (planned > 0) deps.logger.info({ event: 'digest.planned', planned }, `planned ${planned} digests`)
+      return { editionDates, planned }
+    },
+
+    /** Operator: that date's edition, now, to every active subscriber due that day, whatever their hour; never twice. */
+    async sendEdition(editionDate: string): Promise<PlanResult> {
+      if (!isIsoDate(editionDate)) throw new AppError('VALIDATION_FAILED', 400, `date must be YYYY-MM-DD (got ${JSON.stringify(editionDate)})`)
+      await deps.digests.ensureEditions([editionDate])
+      const planned = await plan({ editionDate })
+      deps.logger.info({ event: 'digest.edition_sent', editionDate, planned }, `queued ${planned} digests for ${editionDate}`)
+      return { editionDates: [editionDate], planned }
+    },
+
+    /** Operator: digests of that date whose retries ran out go round once more (sent ones are never resent). */
+    async resendFailed(editionDate: string): Promise<number> {
+      const ids = await deps.digests.failedOfEdition(editionDate)
+      await deps.queues.enqueueSends(ids, { idPrefix: `resend-${now().getTime()}` })
+      return ids.length
+    },
+
+    progress: (editionDate: string) => deps.digests.editionProgress(editionDate),
+
+    /** Development: the latest papers-day's edition to one subscriber now, so a newcomer sees a digest at once. */
+    async sendLatestTo(subscriberId: string): Promise<{ editionDate: string | null; queued: boolean }> {
+      const editionDate = await deps.papers.latestDay()
+      if (!editionDate) return { editionDate: null, queued: false }
+      const id = await deps.digests.createDigestDelivery(subscriberId, editionDate)
+      if (id) await deps.queues.enqueueSends([id])
+      return { editionDate, queued: id !== null }
+    },
+
+    /** "View in browser": the digest as it was sent, from the stored selection. */
+    async viewDigest(token: string, editionDate: string): Promise<string> {
+      const result = verifyLink(deps.secret, token, 'view', now())
+      if (!result.ok) throw result.reason === 'expired' ? linkExpired() : linkInvalid()
+      const subscriber = await deps.subscribers.findById(result.subscriberId)
+      if (!subscriber) throw subscriberGone()
+      const delivery = isIsoDate(editionDate) ? await deps.digests.findDigestDelivery(subscriber.id, editionDate) : null
+      if (!delivery || (delivery.status !== 'sent' && delivery.status !== 'sending')) {
+        throw new AppError('NOT_FOUND', 404, `There is no digest of ${editionDate} for this address.`)
+      }
+      const chosen = delivery.paperIds.map((paperId, i) => ({ paperId, matched: delivery.paperReasons[i] ? [delivery.paperReasons[i]!] : [] }))
+      const data = await deps.deliveries.composeDigest(subscriber, editionDate, chosen)
+      return deps.renderer.render({ template: 'digest', data }).html
+    },
+  }
+}
+export type DigestService = ReturnType<typeof createDigestService>

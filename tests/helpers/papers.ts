@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+
+export const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/hf-daily-papers')
+export const JUNE_12 = path.join(FIXTURES, '2026-06-12_limit100_sotawhat.json')
+export const JULY_31 = path.join(FIXTURES, '2026-07-31_limit30_personal-news-feed.json')
+
+type Item = { paper: { id: string; submittedOnDailyAt: string; upvotes: number; title: string } } & Record<string, unknown>
+
+/**
+ * A real listing moved to another papers-day with ids made unique to this test run, so tests sharing the database
+ * never see each other's papers. Returns the items (for expectations) and a file to ingest.
+ */
+export async function relabelledListing(fixture: string, day: string, tag = randomUUID().slice(0, 8)) {
+  const items = (JSON.parse(readFileSync(fixture, 'utf8')) as Item[]).map((item) => ({
+    ...item,
+    paper: { ...item.paper, id: `${item.paper.id}-${tag}`, submittedOnDailyAt: `${day}T00:00:00.000Z` },
+  }))
+  const dir = await mkdtemp(path.join(tmpdir(), 'paperboy-listing-'))
+  const file = path.join(dir, `${day}.json`)
+  await writeFile(file, JSON.stringify(items))
+  const byTitle = (prefix: string) => {
+    const found = items.find((i) => i.paper.title.startsWith(prefix))
+    if (!found) throw new Error(`no paper titled ${prefix}…`)
+    return found.paper
+  }
+  return { items, file, tag, byTitle }
+}
+
+let yearCounter = 0
+/** A papers-day no other test uses: a random far-future year plus a counter. */
+export function uniqueDay(month = '06', day = '12'): string {
+  const year = 2100 + Math.floor(Math.random() * 7000) + yearCounter++
+  return `${year}-${month}-${day}`
+}

@@ -1,0 +1,160 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { addDays, weekday } from '../../../src/digests/schedule.ts'
+import { emailHash } from '../../../src/subscribers/email-address.ts'
+import { relabelledListing, uniqueDay, JULY_31, JUNE_12 } from '../../helpers/papers.ts'
+import { anEmail, buildTestApp, type TestApp } from '../../helpers/test-app.ts'
+import type { CapturedMessage } from '../../helpers/smtp-sink.ts'
+
+let t: TestApp
+beforeAll(async () => {
+  t = await buildTestApp()
+})
+afterAll(async () => {
+  await t.close()
+})
+
+async function untilSettled(date: string, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const progress = await t.deps.digestService.progress(date)
+    if (!progress.pending && !progress.sending && !progress.failed) return progress
+    if (Date.now() > deadline) throw new Error(`edition ${date} did not settle: ${JSON.stringify(progress)}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+const titlesIn = (m: CapturedMessage) => [...m.parsed.text!.matchAll(/^\d+\. (.+)$/gm)].map((x) => x[1])
+const header = (m: CapturedMessage, name: string) =>
+  m.raw.split('\r\n\r\n')[0]!.replace(/\r\n[ \t]+/g, ' ').split('\r\n').filter((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`))
+
+async function aSubscriber(data: Record<string, unknown>) {
+  return t.prisma.subscriber.create({ data: { email: anEmail('digest'), status: 'active', confirmedAt: new Date(), ...data } })
+}
+
+describe('a day of papers, end to end', () => {
+  it('sends each due subscriber exactly one digest with exactly their papers, once, and never repeats a paper', async () => {
+    const day = uniqueDay()
+    const june = await relabelledListing(JUNE_12, day)
+    const ingest = await t.deps.ingestService.ingestFile(june.file)
+    expect(ingest).toMatchObject({ days: [day], fetched: 30, inserted: 30, skipped: 0 })
+
+    const everything = await aSubscriber({ papersPerEmail: 3 })
+    const agents = await aSubscriber({ topics: ['agents'], minUpvotes: 5 })
+    const decoding = await aSubscriber({ keywords: ['"speculative decoding"', 'MuJoCo OR drone'] })
+    const weeklyOtherDay = await aSubscriber({ frequency: 'weekly', weeklyDay: (weekday(day) + 1) % 7 })
+    const weeklyToday = await aSubscriber({ frequency: 'weekly', weeklyDay: weekday(day), papersPerEmail: 2 })
+    const paused = await aSubscriber({ paused: true })
+    const nothingMatches = await aSubscriber({ keywords: ['zyxwvut'] })
+    const nothingButSend = await aSubscriber({ keywords: ['zyxwvut'], skipEmpty: false })
+    const pending = await t.prisma.subscriber.create({ data: { email: anEmail('pending') } })
+
+    const first = await t.deps.digestService.sendEdition(day)
+    expect(first.planned).toBeGreaterThanOrEqual(6)
+    await untilSettled(day)
+
+    const mailTo = (s: { email: string }) => t.smtp.to(s.email)
+    const [m1] = mailTo(everything)
+    expect(mailTo(everything)).toHaveLength(1)
+    expect(titlesIn(m1!)).toEqual([june.byTitle('EvoArena').title, june.byTitle('MiniMax Sparse').title, june.byTitle('Robust-U1').title])
+
+    // Agents topic, at least 5 upvotes, ranked by upvotes.
+    expect(mailTo(agents)).toHaveLength(1)
+    const agentTitles = titlesIn(mailTo(agents)[0]!)
+    expect(agentTitles[0]).toBe(june.byTitle('EvoArena').title)
+    expect(agentTitles).toContain(june.byTitle('Visual Para-Thinker++').title)
+    expect(agentTitles).not.toContain(june.byTitle('EvoBrowseComp').title) // 4 upvotes
+    expect(agentTitles).not.toContain(june.byTitle('VIA-SD').title)
+    expect(agentTitles).not.toContain(june.byTitle('HYDRA-X').title)
+    const upvotes = agentTitles.map((title) => june.items.find((i) => i.paper.title === title)!.paper.upvotes)
+    expect(upvotes).toEqual([...upvotes].sort((a, b) => b - a))
+
+    expect(titlesIn(mailTo(decoding)[0]!)).toEqual([june.byTitle('VIA-SD').title, june.byTitle('MuJoCo-Drones-Gym').title])
+    expect(mailTo(decoding)[0]!.parsed.text).toContain('Matched: "speculative decoding"')
+
+    expect(mailTo(weeklyOtherDay)).toHaveLength(0)
+    expect(titlesIn(mailTo(weeklyToday)[0]!)).toHaveLength(2)
+    expect(mailTo(weeklyToday)[0]!.parsed.text).toContain('Your weekly AI papers')
+    expect(mailTo(paused)).toHaveLength(0)
+    expect(mailTo(pending)).toHaveLength(0)
+    expect(mailTo(nothingMatches)).toHaveLength(0)
+    expect(mailTo(nothingButSend)[0]!.parsed.subject).toMatch(/^No matching AI papers/)
+
+    // Headers of a digest.
+    const delivery = await t.prisma.delivery.findFirstOrThrow({ where: { subscriberId: everything.id, kind: 'digest' } })
+    expect(delivery).toMatchObject({ status: 'sent', attempts: 1, paperIds: titlesIn(m1!).map((title) => june.items.find((i) => i.paper.title === title)!.paper.id) })
+    expect(m1!.parsed.messageId).toBe(delivery.messageId)
+    expect(header(m1!, 'List-Unsubscribe')).toEqual([`List-Unsubscribe: <${t.deps.links.unsubscribe(everything.id)}>`])
+    expect(header(m1!, 'List-Unsubscribe-Post')).toEqual(['List-Unsubscribe-Post: List-Unsubscribe=One-Click'])
+    expect(header(m1!, 'List-ID')).toHaveLength(1)
+    expect(header(m1!, 'Date')).toHaveLength(1)
+    expect(m1!.parsed.subject).toBe(`${june.byTitle('EvoArena').title} and more: AI papers, ${new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${day}T00:00:00Z`))}`)
+    expect(m1!.parsed.html).toContain(`https://huggingface.co/papers/${june.byTitle('EvoArena').id}`)
+    expect(m1!.parsed.text).toContain(t.deps.links.manage(everything.id))
+    expect(m1!.parsed.text).toContain(t.deps.links.view(everything.id, day))
+    expect((await t.prisma.delivery.findFirstOrThrow({ where: { subscriberId: nothingMatches.id, kind: 'digest' } })).status).toBe('skipped')
+
+    // "View in browser" shows the same papers.
+    const view = await t.app.inject({ method: 'GET', url: t.deps.links.view(everything.id, day).replace('http://paperboy.test', '') })
+    expect(view.statusCode).toBe(200)
+    for (const title of titlesIn(m1!)) expect(view.body).toContain(title!.replace(/&/g, '&amp;'))
+    expect(view.headers['content-security-policy']).toContain("default-src 'none'")
+
+    // The same day again: nothing new.
+    const before = t.smtp.messages.length
+    expect((await t.deps.digestService.sendEdition(day)).planned).toBe(0)
+    await new Promise((r) => setTimeout(r, 300))
+    expect(t.smtp.messages.length).toBe(before)
+
+    // The next day, with yesterday's papers still in the window: no paper is sent twice.
+    const next = addDays(day, 1)
+    const july = await relabelledListing(JULY_31, next)
+    await t.deps.ingestService.ingestFile(july.file)
+    await t.deps.digestService.sendEdition(next)
+    await untilSettled(next)
+    expect(mailTo(everything)).toHaveLength(2)
+    const secondTitles = titlesIn(mailTo(everything)[1]!)
+    expect(secondTitles).toHaveLength(3)
+    for (const title of secondTitles) expect(titlesIn(m1!)).not.toContain(title)
+    const julyTop = [...july.items].sort((a, b) => b.paper.upvotes - a.paper.upvotes || a.paper.id.localeCompare(b.paper.id))
+    const candidates = [...julyTop.map((i) => i.paper), ...june.items.map((i) => i.paper)].filter((p) => !titlesIn(m1!).includes(p.title))
+    candidates.sort((a, b) => b.upvotes - a.upvotes)
+    expect(secondTitles).toEqual(candidates.slice(0, 3).map((p) => p.title))
+  })
+
+  it('retries an SMTP 4xx with backoff and sends once, with the same Message-ID', async () => {
+    const day = uniqueDay()
+    await t.deps.ingestService.ingestFile((await relabelledListing(JUNE_12, day)).file)
+    const subscriber = await aSubscriber({ papersPerEmail: 1 })
+    // Pause every other active subscriber so the scripted answers hit this one.
+    await t.prisma.subscriber.updateMany({ where: { status: 'active', id: { not: subscriber.id } }, data: { paused: true } })
+    t.smtp.failNext('451', '421')
+    await t.deps.digestService.sendEdition(day)
+    await untilSettled(day)
+    const messages = t.smtp.to(subscriber.email)
+    const delivery = await t.prisma.delivery.findFirstOrThrow({ where: { subscriberId: subscriber.id, kind: 'digest' } })
+    expect(messages).toHaveLength(1)
+    expect(delivery).toMatchObject({ status: 'sent', attempts: 3 })
+    expect(messages[0]!.parsed.messageId).toBe(delivery.messageId)
+  })
+
+  it('marks an SMTP 5xx as bounced, suppresses the address and does not retry', async () => {
+    const day = uniqueDay()
+    await t.deps.ingestService.ingestFile((await relabelledListing(JUNE_12, day)).file)
+    // Pause every other active subscriber so the scripted 550 hits this one.
+    const subscriber = await aSubscriber({ papersPerEmail: 1 })
+    await t.prisma.subscriber.updateMany({ where: { status: 'active', id: { not: subscriber.id } }, data: { paused: true } })
+    t.smtp.failNext('550')
+    await t.deps.digestService.sendEdition(day)
+    await untilSettled(day)
+    const delivery = await t.prisma.delivery.findFirstOrThrow({ where: { subscriberId: subscriber.id, kind: 'digest' } })
+    expect(delivery).toMatchObject({ status: 'bounced', attempts: 1 })
+    expect(delivery.lastError).toMatch(/Mailbox unavailable/)
+    expect((await t.prisma.subscriber.findUniqueOrThrow({ where: { id: subscriber.id } })).status).toBe('bounced')
+    expect(await t.prisma.suppression.findUnique({ where: { emailHash: emailHash(subscriber.email) } })).not.toBeNull()
+    expect(t.smtp.to(subscriber.email)).toHaveLength(0)
+    // A later subscribe of that address sends nothing and still answers 202.
+    const again = await t.app.inject({ method: 'POST', url: '/api/subscriptions', payload: { email: subscriber.email } })
+    expect(again.statusCode).toBe(202)
+    expect(await t.prisma.delivery.count({ where: { subscriberId: subscriber.id } })).toBe(1)
+  })
+})

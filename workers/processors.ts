@@ -1,0 +1,29 @@
+import type { Job } from 'bullmq'
+import type { Logger } from 'pino'
+import type { DigestService } from '../src/digests/digest.service.ts'
+import type { DeliveryService } from '../src/email/delivery.service.ts'
+import type { IngestService } from '../src/papers/ingest.service.ts'
+import type { JobData, QUEUE } from '../src/queues/queues.ts'
+import { addDays } from '../src/digests/schedule.ts'
+
+/**
+ * Thin adapters between BullMQ and the services: read job.data, call the service, return its result (shown in the
+ * queue dashboard) or rethrow so BullMQ retries with backoff. Transient SMTP failures surface as a thrown error;
+ * bounces do not, because retrying them cannot help.
+ */
+export const createSendProcessor = (deliveries: Pick<DeliveryService, 'sendBatch'>) => (job: Job<JobData[typeof QUEUE.send]>) =>
+  deliveries.sendBatch(job.data.deliveryIds)
+
+/** Scheduled runs (no date) fetch today and yesterday (UTC): late papers arrive on the list for a day or so. */
+export const createIngestProcessor = (ingest: Pick<IngestService, 'ingestDay'>, logger: Logger, now: () => Date = () => new Date()) =>
+  async (job: Job<JobData[typeof QUEUE.ingest]>) => {
+    const today = now().toISOString().slice(0, 10)
+    const dates = job.data.date ? [job.data.date] : [addDays(today, -1), today]
+    const results = []
+    for (const date of dates) results.push(await ingest.ingestDay(date))
+    logger.debug({ event: 'job.ingest.done', jobId: job.id, dates }, 'ingest job done')
+    return results
+  }
+
+export const createPlanProcessor = (digests: Pick<DigestService, 'planDue' | 'sendEdition'>) => (job: Job<JobData[typeof QUEUE.plan]>) =>
+  job.data.editionDate ? digests.sendEdition(job.data.editionDate) : digests.planDue()
