@@ -52,6 +52,12 @@ export const ConfigSchema = z.object({
   DIGEST_TIMEZONE: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Paris').default('UTC'),
   DATA_DIR: z.string().min(1).default('.data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be letters, digits, - or _')
+    .default('paperboy')
+    .describe('Redis key prefix of the queues; separate installations sharing one Redis need different ones'),
+  SEND_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(10).describe('Send jobs (batches of 100) run at once per worker process'),
   MAILCATCHER_SMTP_PORT: port.default(1025),
   MAILCATCHER_WEB_PORT: port.default(1080),
 })

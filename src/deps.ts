@@ -26,7 +26,7 @@ export interface Runtime {
   databaseUrl: string
   smtpUrl: string
   appSecret: string
-  /** BullMQ key prefix; tests use a unique one per run. */
+  /** Overrides QUEUE_PREFIX (tests use a unique one per run). */
   queuePrefix?: string
   /** First retry delay of failed jobs (then exponential); the default suits SMTP servers that ask to try later. */
   retryDelayMs?: number
@@ -38,7 +38,7 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
   const prisma = createPrisma(runtime.databaseUrl)
   const redis = createRedis(config.REDIS_URL, 'producer')
   await connectRedis(redis, config.REDIS_URL)
-  const queuePrefix = runtime.queuePrefix ?? 'paperboy'
+  const queuePrefix = runtime.queuePrefix ?? config.QUEUE_PREFIX
   const queues = createQueues(redis, queuePrefix, runtime.retryDelayMs)
   const mailer = runtime.mailer ?? createSmtpMailer(runtime.smtpUrl)
   const renderer = await createRenderer()

@@ -37,7 +37,7 @@ export async function startWorkers(deps: Deps, options: WorkerOptions = {}): Pro
     return worker
   }
   const workers = [
-    make(QUEUE.send, createSendProcessor(deps.deliveryService), options.sendConcurrency ?? 10),
+    make(QUEUE.send, createSendProcessor(deps.deliveryService), options.sendConcurrency ?? deps.config.SEND_CONCURRENCY),
     make(QUEUE.plan, createPlanProcessor(deps.digestService), 1),
     make(QUEUE.ingest, createIngestProcessor(deps.ingestService, log), 1),
   ]
