@@ -6,9 +6,12 @@ import type { LoggerOptions } from 'pino'
 import { adminRoutes } from './http/admin.routes.ts'
 import { confirmRoutes } from './http/confirm.routes.ts'
 import { digestRoutes } from './http/digests.routes.ts'
+import { registerDocs } from './http/docs.ts'
 import { createErrorHandler, createNotFoundHandler } from './http/error-handler.ts'
 import { healthRoutes } from './http/health.routes.ts'
+import { metricsRoutes } from './http/metrics.routes.ts'
 import { preferencesRoutes } from './http/preferences.routes.ts'
+import { registerQueueDashboard } from './http/queue-dashboard.ts'
 import type { RouteDeps } from './http/route-deps.ts'
 import { subscriptionRoutes } from './http/subscriptions.routes.ts'
 import { unsubscribeRoutes } from './http/unsubscribe.routes.ts'
@@ -42,8 +45,12 @@ export async function buildApp(deps: RouteDeps['deps'], options: { logger?: Logg
   })
   await app.register(formbody, { bodyLimit: 64 * 1024 })
 
-  for (const routes of [subscriptionRoutes, confirmRoutes, preferencesRoutes, unsubscribeRoutes, digestRoutes, adminRoutes, healthRoutes]) {
+
+  await registerDocs(app, deps.config.PUBLIC_URL)
+
+  for (const routes of [subscriptionRoutes, confirmRoutes, preferencesRoutes, unsubscribeRoutes, digestRoutes, adminRoutes, metricsRoutes, healthRoutes]) {
     await app.register(routes, { deps })
   }
+  await registerQueueDashboard(app, deps.queues, deps.config.ADMIN_TOKEN)
   return app
 }

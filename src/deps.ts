@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { createAdminRepository } from './admin/admin.repository.ts'
+import { createMetrics } from './admin/metrics.ts'
 import type { Config } from './config.ts'
 import { createPrisma, type Db } from './db/client.ts'
 import { createDigestRepository } from './digests/digest.repository.ts'
@@ -50,6 +51,7 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
   const papers = createPaperRepository(prisma)
   const digests = createDigestRepository(prisma, messageIdDomain)
   const matches = createMatchRepository(prisma)
+  const admin = createAdminRepository(prisma)
 
   const subscriberService = createSubscriberService({
     db: prisma,
@@ -69,7 +71,7 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
     mailFrom: config.MAIL_FROM, paperPageBase: config.HF_API_URL, logger,
   })
   const digestService = createDigestService({
-    digests, papers, subscribers, deliveries: deliveryService, renderer, queues, secret: runtime.appSecret, logger,
+    digests, papers, subscribers, matches, deliveries: deliveryService, renderer, queues, secret: runtime.appSecret, logger,
   })
   const ingestService = createIngestService({ source: createHfSource({ baseUrl: config.HF_API_URL, logger }), papers, logger })
 
@@ -88,7 +90,8 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
     digestService,
     ingestService,
     papers,
-    admin: createAdminRepository(prisma),
+    admin,
+    metrics: createMetrics(admin, queues),
     async checkReady() {
       const [postgres, redisOk] = await Promise.all([
         prisma.$queryRaw`SELECT 1`.then(() => true, () => false),

@@ -2,6 +2,7 @@ import { buildApp } from './app.ts'
 import { createDeps } from './deps.ts'
 import { loggerOptions } from './logger.ts'
 import { boot } from './runtime/boot.ts'
+import { ingestIfEmpty } from './runtime/first-run.ts'
 import { runMain } from './runtime/main.ts'
 import { startWorkers } from '../workers/workers.ts'
 
@@ -14,6 +15,7 @@ await runMain('start', async (config, logger) => {
   const app = await buildApp(deps, { logger: loggerOptions(config.LOG_LEVEL) })
   await app.listen({ port: config.PORT, host: config.HOST })
   logger.info({ event: 'boot.ready' }, `Paperboy is ready: open ${config.PUBLIC_URL}`)
+  void ingestIfEmpty({ papers: deps.papers, ingest: deps.ingestService, logger })
   return async () => {
     await app.close()
     await workers.close()

@@ -18,6 +18,48 @@ export function createAdminRepository(db: Db) {
       }
     },
 
+    /** Everything /metrics reports from the database, in one round trip per table. */
+    async metricsSnapshot() {
+      const [subscribers, deliveries, papers, extra] = await Promise.all([
+        db.$queryRaw<{ status: string; n: number }[]>`SELECT status::text, count(*)::int AS n FROM subscribers GROUP BY status`,
+        db.$queryRaw<{ kind: string; status: string; n: number }[]>`SELECT kind::text, status::text, count(*)::int AS n FROM deliveries GROUP BY kind, status`,
+        db.$queryRaw<{ n: number; latest: string | null }[]>`SELECT count(*)::int AS n, max(day)::text AS latest FROM papers`,
+        db.$queryRaw<{ unknown: number; transient: number; permanent: number; p50: number | null; p90: number | null; p99: number | null }[]>`
+          SELECT
+            count(*) FILTER (WHERE status = 'sending' AND updated_at < now() - interval '10 minutes')::int AS unknown,
+            count(*) FILTER (WHERE status = 'failed')::int AS transient,
+            count(*) FILTER (WHERE status = 'bounced')::int AS permanent,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - created_at)) FILTER (WHERE sent_at > now() - interval '1 day') AS p50,
+            percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - created_at)) FILTER (WHERE sent_at > now() - interval '1 day') AS p90,
+            percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - created_at)) FILTER (WHERE sent_at > now() - interval '1 day') AS p99
+          FROM deliveries`,
+      ])
+      const e = extra[0]!
+      return {
+        subscribers: Object.fromEntries(subscribers.map((r) => [r.status, r.n])),
+        deliveries,
+        papers: papers[0]?.n ?? 0,
+        latestDay: papers[0]?.latest ?? null,
+        unknown: e.unknown,
+        smtpErrors: { transient: e.transient, permanent: e.permanent },
+        latency: { '0.5': e.p50, '0.9': e.p90, '0.99': e.p99 },
+      }
+    },
+
+    /** For a dry run: who would get that edition (same rule as planning, whatever the hour) and who already has it. */
+    async dueCount(date: string): Promise<{ due: number; alreadyPlanned: number }> {
+      const [row] = await db.$queryRaw<{ due: number; planned: number }[]>`
+        SELECT count(*)::int AS due,
+               count(*) FILTER (WHERE EXISTS (
+                 SELECT 1 FROM deliveries d JOIN editions e ON e.id = d.edition_id WHERE d.subscriber_id = s.id AND e.date = ${date}::date))::int AS planned
+        FROM subscribers s
+        WHERE s.status = 'active' AND NOT s.paused
+          AND (s.frequency = 'daily' OR extract(dow FROM ${date}::date) = s.weekly_day)`
+      return { due: row?.due ?? 0, alreadyPlanned: row?.planned ?? 0 }
+    },
+
+    findByEmail: (email: string) => db.subscriber.findUnique({ where: { email } }),
+
     /** Keyset-paginated list, newest first; `query` matches part of the address. */
     searchSubscribers: (input: { query?: string; status?: 'pending' | 'active' | 'unsubscribed' | 'bounced'; limit: number; before?: Date }) =>
       db.subscriber.findMany({

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import path from 'node:path'
@@ -57,4 +57,23 @@ async function freePort(preferred: number): Promise<number> {
     if (free) return port
   }
   throw new Error(`no free port for the embedded PostgreSQL between ${preferred} and ${preferred + 19}`)
+}
+
+/**
+ * The URL of an embedded PostgreSQL another process of this checkout already runs (e.g. `npm start` while an
+ * operator uses the CLI), from its postmaster.pid; null when none runs.
+ */
+export function runningEmbeddedPostgres(dataDir: string): string | null {
+  const pidFile = path.join(path.resolve(dataDir, 'postgres'), 'postmaster.pid')
+  if (!existsSync(pidFile)) return null
+  const [pidLine, , , portLine] = readFileSync(pidFile, 'utf8').split('\n')
+  const pid = Number(pidLine)
+  const port = Number(portLine)
+  if (!pid || !port) return null
+  try {
+    process.kill(pid, 0)
+  } catch {
+    return null // stale pid file from a crash: not running
+  }
+  return `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`
 }

@@ -7,7 +7,10 @@ import type { PaperRepository } from '../papers/paper.repository.ts'
 import type { Queues } from '../queues/queues.ts'
 import type { SubscriberRepository } from '../subscribers/subscriber.repository.ts'
 import type { DigestRepository } from './digest.repository.ts'
-import { addDays, isIsoDate } from './schedule.ts'
+import type { MatchRepository } from './match.repository.ts'
+import { addDays, digestWindow, isIsoDate } from './schedule.ts'
+import type { RenderedEmail } from '../email/render.ts'
+import type { Subscriber } from '../generated/prisma/client.ts'
 
 const PLAN_BATCH = 1000
 
@@ -16,6 +19,7 @@ interface Deps {
   papers: Pick<PaperRepository, 'latestDay'>
   subscribers: Pick<SubscriberRepository, 'findById'>
   deliveries: Pick<DeliveryService, 'composeDigest'>
+  matches: Pick<MatchRepository, 'selectForSubscriber'>
   renderer: Renderer
   queues: Pick<Queues, 'enqueueSends'>
   secret: string
@@ -82,6 +86,18 @@ export function createDigestService(deps: Deps) {
       const id = await deps.digests.createDigestDelivery(subscriberId, editionDate)
       if (id) await deps.queues.enqueueSends([id])
       return { editionDate, queued: id !== null }
+    },
+
+    /** Operator preview: the digest this subscriber would get for that edition now, rendered, nothing written or sent. */
+    async preview(subscriber: Subscriber, editionDate?: string): Promise<RenderedEmail & { editionDate: string; paperIds: string[] }> {
+      const date = editionDate ?? (await deps.papers.latestDay()) ?? now().toISOString().slice(0, 10)
+      if (!isIsoDate(date)) throw new AppError('VALIDATION_FAILED', 400, `date must be YYYY-MM-DD (got ${JSON.stringify(date)})`)
+      const chosen = await deps.matches.selectForSubscriber({
+        subscriberId: subscriber.id, topics: subscriber.topics, keywords: subscriber.keywords,
+        minUpvotes: subscriber.minUpvotes, limit: subscriber.papersPerEmail, ...digestWindow(date, subscriber.frequency),
+      })
+      const data = await deps.deliveries.composeDigest(subscriber, date, chosen)
+      return { ...deps.renderer.render({ template: 'digest', data }), editionDate: date, paperIds: chosen.map((c) => c.paperId) }
     },
 
     /** "View in browser": the digest as it was sent, from the stored selection. */

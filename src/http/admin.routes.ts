@@ -1,33 +1,16 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { AppError } from '../errors.ts'
 import { isIsoDate } from '../digests/schedule.ts'
+import { requireAdmin } from './admin-auth.ts'
 import type { RouteDeps } from './route-deps.ts'
 
 const IsoDate = z.string().refine(isIsoDate, 'date must be a calendar date as YYYY-MM-DD')
 const SubscriberId = z.object({ id: z.uuid('id must be a subscriber id (a UUID)') })
 const Status = z.enum(['pending', 'active', 'unsubscribed', 'bounced'])
 
-/** Compares digests, so neither the length nor the content of the token leaks through timing. */
-export function tokenMatches(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest()
-  const b = createHash('sha256').update(expected).digest()
-  return timingSafeEqual(a, b)
-}
-
 /** Operator API, only when ADMIN_TOKEN is set, only with `Authorization: Bearer <ADMIN_TOKEN>`. */
 export const adminRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { deps }) => {
-  const expected = deps.config.ADMIN_TOKEN
-  app.addHook('onRequest', async (request, reply) => {
-    if (!expected) throw new AppError('NOT_FOUND', 404, 'The admin API is disabled: set ADMIN_TOKEN to enable it.')
-    const header = request.headers.authorization ?? ''
-    const token = header.startsWith('Bearer ') ? header.slice(7) : ''
-    if (!token || !tokenMatches(token, expected)) {
-      reply.header('www-authenticate', 'Bearer realm="paperboy-admin"')
-      throw new AppError('UNAUTHORIZED', 401, 'A valid admin token is required: send Authorization: Bearer <ADMIN_TOKEN>.')
-    }
-  })
+  app.addHook('onRequest', requireAdmin(deps.config.ADMIN_TOKEN))
 
   app.get('/api/admin/stats', { schema: { summary: 'Counts of subscribers, deliveries and papers', tags: ['admin'] } }, async () => deps.admin.stats())
 

@@ -1,7 +1,8 @@
 import path from 'node:path'
 import type { Logger } from 'pino'
 import type { Config } from '../config.ts'
-import { startEmbeddedPostgres } from '../db/embedded-postgres.ts'
+import { createConnection } from 'node:net'
+import { runningEmbeddedPostgres, startEmbeddedPostgres } from '../db/embedded-postgres.ts'
 import { migrate } from '../db/migrate.ts'
 import type { Runtime } from '../deps.ts'
 import { resolveAppSecret } from './app-secret.ts'
@@ -22,7 +23,7 @@ export class BootError extends Error {
  * migrations. `embedded: false` (the separate API and worker entry points) requires DATABASE_URL and SMTP_URL:
  * two processes must not each start their own database.
  */
-export async function boot(config: Config, logger: Logger, options: { embedded: boolean }): Promise<Booted> {
+export async function boot(config: Config, logger: Logger, options: { embedded: boolean; mail?: boolean }): Promise<Booted> {
   const stops: (() => Promise<void>)[] = []
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch((e: unknown) => logger.warn({ err: e }, 'stop failed'))
@@ -31,22 +32,34 @@ export async function boot(config: Config, logger: Logger, options: { embedded: 
     let databaseUrl = config.DATABASE_URL
     if (!databaseUrl) {
       if (!options.embedded) throw new BootError('DATABASE_URL is required for this entry point; `npm start` runs everything with an embedded database instead')
-      const db = await startEmbeddedPostgres(config.DATA_DIR, (m) => logger.info(m))
-      stops.push(db.stop)
-      databaseUrl = db.url
-      logger.info({ event: 'boot.embedded_postgres' }, `embedded PostgreSQL running (data in ${config.DATA_DIR}/postgres)`)
+      databaseUrl = runningEmbeddedPostgres(config.DATA_DIR) ?? undefined
+      if (databaseUrl) {
+        logger.info({ event: 'boot.embedded_postgres' }, 'using the embedded PostgreSQL another Paperboy process runs')
+      } else {
+        const db = await startEmbeddedPostgres(config.DATA_DIR, (m) => logger.info(m))
+        stops.push(db.stop)
+        databaseUrl = db.url
+        logger.info({ event: 'boot.embedded_postgres' }, `embedded PostgreSQL running (data in ${config.DATA_DIR}/postgres)`)
+      }
     }
     let smtpUrl = config.SMTP_URL
+    // Commands that send nothing (e.g. the CLI's ingest) need no SMTP; the mailer connects lazily, on first send.
+    if (!smtpUrl && options.mail === false) smtpUrl = 'smtp://127.0.0.1:25'
     if (!smtpUrl) {
       if (!options.embedded) throw new BootError('SMTP_URL is required for this entry point; `npm start` runs a local mail catcher instead')
-      const catcher = await startMailCatcher({
-        smtpPort: config.MAILCATCHER_SMTP_PORT,
-        webPort: config.MAILCATCHER_WEB_PORT,
-        mailDirectory: path.resolve(config.DATA_DIR, 'mail'),
-      })
-      stops.push(catcher.stop)
-      smtpUrl = catcher.smtpUrl
-      logger.info({ event: 'boot.mail_catcher', url: catcher.webUrl }, `mail catcher: every email is shown at ${catcher.webUrl}`)
+      if (await listening(config.MAILCATCHER_SMTP_PORT)) {
+        smtpUrl = `smtp://127.0.0.1:${config.MAILCATCHER_SMTP_PORT}`
+        logger.info({ event: 'boot.mail_catcher' }, `using the mail catcher already listening on port ${config.MAILCATCHER_SMTP_PORT}`)
+      } else {
+        const catcher = await startMailCatcher({
+          smtpPort: config.MAILCATCHER_SMTP_PORT,
+          webPort: config.MAILCATCHER_WEB_PORT,
+          mailDirectory: path.resolve(config.DATA_DIR, 'mail'),
+        })
+        stops.push(catcher.stop)
+        smtpUrl = catcher.smtpUrl
+        logger.info({ event: 'boot.mail_catcher', url: catcher.webUrl }, `mail catcher: every email is shown at ${catcher.webUrl}`)
+      }
     }
     const result = await migrate(databaseUrl)
     logger.info({ event: 'boot.migrated', applied: result.applied }, `database schema up to date (${result.applied.length} migration(s) applied now)`)
@@ -55,4 +68,15 @@ export async function boot(config: Config, logger: Logger, options: { embedded: 
     await stop()
     throw error
   }
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' })
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
 }

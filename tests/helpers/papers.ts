@@ -36,3 +36,11 @@ export function uniqueDay(month = '06', day = '12'): string {
   const year = 2100 + Math.floor(Math.random() * 7000) + yearCounter++
   return `${year}-${month}-${day}`
 }
+
+/**
+ * Tests share one database; an edition goes to every active subscriber in it. Tests that send an edition and count
+ * what arrives first pause everybody already there, so only their own subscribers are due.
+ */
+export async function pauseEveryoneElse(prisma: { subscriber: { updateMany(args: { where: { status: 'active'; paused: boolean }; data: { paused: boolean } }): Promise<unknown> } }) {
+  await prisma.subscriber.updateMany({ where: { status: 'active', paused: false }, data: { paused: true } })
+}

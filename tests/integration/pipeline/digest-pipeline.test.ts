@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addDays, weekday } from '../../../src/digests/schedule.ts'
 import { emailHash } from '../../../src/subscribers/email-address.ts'
-import { relabelledListing, uniqueDay, JULY_31, JUNE_12 } from '../../helpers/papers.ts'
+import { pauseEveryoneElse, relabelledListing, uniqueDay, JULY_31, JUNE_12 } from '../../helpers/papers.ts'
 import { anEmail, buildTestApp, type TestApp } from '../../helpers/test-app.ts'
 import type { CapturedMessage } from '../../helpers/smtp-sink.ts'
 
@@ -37,6 +37,7 @@ describe('a day of papers, end to end', () => {
     const june = await relabelledListing(JUNE_12, day)
     const ingest = await t.deps.ingestService.ingestFile(june.file)
     expect(ingest).toMatchObject({ days: [day], fetched: 30, inserted: 30, skipped: 0 })
+    await pauseEveryoneElse(t.prisma)
 
     const everything = await aSubscriber({ papersPerEmail: 3 })
     const agents = await aSubscriber({ topics: ['agents'], minUpvotes: 5 })
@@ -124,9 +125,9 @@ describe('a day of papers, end to end', () => {
   it('retries an SMTP 4xx with backoff and sends once, with the same Message-ID', async () => {
     const day = uniqueDay()
     await t.deps.ingestService.ingestFile((await relabelledListing(JUNE_12, day)).file)
+    // The scripted answers must hit this subscriber.
+    await pauseEveryoneElse(t.prisma)
     const subscriber = await aSubscriber({ papersPerEmail: 1 })
-    // Pause every other active subscriber so the scripted answers hit this one.
-    await t.prisma.subscriber.updateMany({ where: { status: 'active', id: { not: subscriber.id } }, data: { paused: true } })
     t.smtp.failNext('451', '421')
     await t.deps.digestService.sendEdition(day)
     await untilSettled(day)
@@ -140,9 +141,9 @@ describe('a day of papers, end to end', () => {
   it('marks an SMTP 5xx as bounced, suppresses the address and does not retry', async () => {
     const day = uniqueDay()
     await t.deps.ingestService.ingestFile((await relabelledListing(JUNE_12, day)).file)
-    // Pause every other active subscriber so the scripted 550 hits this one.
+    // The scripted 550 must hit this subscriber.
+    await pauseEveryoneElse(t.prisma)
     const subscriber = await aSubscriber({ papersPerEmail: 1 })
-    await t.prisma.subscriber.updateMany({ where: { status: 'active', id: { not: subscriber.id } }, data: { paused: true } })
     t.smtp.failNext('550')
     await t.deps.digestService.sendEdition(day)
     await untilSettled(day)

@@ -20,6 +20,7 @@ function plannerAt(iso: string) {
     papers: { latestDay: async () => null },
     subscribers: { findById: () => { throw new Error('not used') } },
     deliveries: t.deps.deliveryService,
+    matches: { selectForSubscriber: () => { throw new Error('not used') } },
     renderer: { render: () => { throw new Error('not used') } },
     queues: { enqueueSends: async (ids) => { queued.push(...ids) } },
     secret: 'x'.repeat(32),
@@ -87,5 +88,7 @@ describe('planning by local hour, time zone and frequency', () => {
     expect(await t.prisma.delivery.count({ where: { edition: { date: new Date(`${date}T00:00:00Z`) } } })).toBe(result.planned)
     expect(result.planned).toBeLessThanOrEqual(active + (await t.prisma.subscriber.count({ where: { status: 'active', paused: false, frequency: 'weekly' } })))
     expect(new Set(queued).size).toBe(result.planned)
+    // Leave no crowd behind for the other tests of this database.
+    await t.prisma.subscriber.updateMany({ where: { email: { startsWith: 'bulk-' } }, data: { status: 'unsubscribed' } })
   })
 })

@@ -1,0 +1,44 @@
+import { Gauge, Registry } from 'prom-client'
+import type { Queues } from '../queues/queues.ts'
+import type { AdminRepository } from './admin.repository.ts'
+
+/**
+ * Prometheus metrics read from the source of truth at scrape time (the database and the queues), so they are right
+ * whichever process sent what, and with any number of workers.
+ */
+export function createMetrics(admin: Pick<AdminRepository, 'metricsSnapshot'>, queues: Pick<Queues, 'ingest' | 'plan' | 'send'>) {
+  const registry = new Registry()
+  const papers = new Gauge({ name: 'paperboy_papers_ingested', help: 'Papers stored', registers: [registry] })
+  const latestDay = new Gauge({ name: 'paperboy_papers_latest_day_timestamp_seconds', help: 'Most recent papers-day stored (Unix time)', registers: [registry] })
+  const subscribers = new Gauge({ name: 'paperboy_subscribers', help: 'Subscribers by status', labelNames: ['status'], registers: [registry] })
+  const deliveries = new Gauge({ name: 'paperboy_deliveries', help: 'Deliveries by kind and status', labelNames: ['kind', 'status'], registers: [registry] })
+  const unknown = new Gauge({ name: 'paperboy_deliveries_unknown', help: 'Deliveries left `sending` for over 10 minutes (crash after SMTP acceptance, not resent)', registers: [registry] })
+  const smtpErrors = new Gauge({ name: 'paperboy_smtp_errors', help: 'Deliveries whose last SMTP error was of this class', labelNames: ['class'], registers: [registry] })
+  const latency = new Gauge({ name: 'paperboy_send_latency_seconds', help: 'Time from delivery creation to sent, over the last 24 h', labelNames: ['quantile'], registers: [registry] })
+  const depth = new Gauge({ name: 'paperboy_queue_jobs', help: 'Jobs per queue and state', labelNames: ['queue', 'state'], registers: [registry] })
+
+  return {
+    contentType: registry.contentType,
+    async render(): Promise<string> {
+      const snapshot = await admin.metricsSnapshot()
+      papers.set(snapshot.papers)
+      latestDay.set(snapshot.latestDay ? Date.parse(`${snapshot.latestDay}T00:00:00Z`) / 1000 : 0)
+      subscribers.reset()
+      for (const [status, n] of Object.entries(snapshot.subscribers)) subscribers.set({ status }, n)
+      deliveries.reset()
+      for (const row of snapshot.deliveries) deliveries.set({ kind: row.kind, status: row.status }, row.n)
+      unknown.set(snapshot.unknown)
+      smtpErrors.reset()
+      for (const [cls, n] of Object.entries(snapshot.smtpErrors)) smtpErrors.set({ class: cls }, n)
+      latency.reset()
+      for (const [quantile, seconds] of Object.entries(snapshot.latency)) if (seconds !== null) latency.set({ quantile }, seconds)
+      depth.reset()
+      for (const queue of [queues.send, queues.plan, queues.ingest]) {
+        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized')
+        for (const [state, n] of Object.entries(counts)) depth.set({ queue: queue.name, state }, n)
+      }
+      return registry.metrics()
+    },
+  }
+}
+export type Metrics = ReturnType<typeof createMetrics>

@@ -1,0 +1,85 @@
+import { execFile } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createPrisma } from '../../../src/db/client.ts'
+import { TEST_APP_SECRET, TEST_DATABASE_URL, TEST_REDIS_URL } from '../../helpers/env.ts'
+import { JUNE_12, pauseEveryoneElse, relabelledListing, uniqueDay } from '../../helpers/papers.ts'
+import { startSmtpSink, type SmtpSink } from '../../helpers/smtp-sink.ts'
+import { anEmail } from '../../helpers/test-app.ts'
+
+const run = promisify(execFile)
+const ROOT = path.resolve(import.meta.dirname, '../../..')
+let smtp: SmtpSink
+const prisma = createPrisma(TEST_DATABASE_URL)
+const prefix = `cli-${randomUUID()}`
+
+beforeAll(async () => {
+  smtp = await startSmtpSink()
+})
+afterAll(async () => {
+  await smtp.close()
+  await prisma.$disconnect()
+})
+
+/** Runs the CLI as an operator would, with the service's environment. */
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = {
+    PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL,
+    SMTP_URL: smtp.url, APP_SECRET: TEST_APP_SECRET, QUEUE_PREFIX: prefix, PUBLIC_URL: 'http://paperboy.test', LOG_LEVEL: 'error',
+  }
+  try {
+    const { stdout, stderr } = await run(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/cli.ts', ...args], { cwd: ROOT, env, timeout: 60_000 })
+    return { code: 0, stdout, stderr }
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string }
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
+  }
+}
+
+describe('the operator CLI', { timeout: 300_000 }, () => {
+  it('ingests a saved listing, previews a digest, sends the edition once with progress, and reports stats', async () => {
+    const day = uniqueDay()
+    const listing = await relabelledListing(JUNE_12, day)
+    const ingest = await cli('ingest', '--file', listing.file)
+    expect(ingest.code).toBe(0)
+    expect(ingest.stdout).toContain(`ingested 30 papers for ${day}: 30 new`)
+
+    await pauseEveryoneElse(prisma)
+    const reader = await prisma.subscriber.create({ data: { email: anEmail('cli'), status: 'active', papersPerEmail: 2, topics: ['efficiency'] } })
+    const out = path.join(tmpdir(), `preview-${randomUUID()}.html`)
+    const preview = await cli('preview', reader.email.toUpperCase(), '--date', day, '--out', out)
+    expect(preview.code).toBe(0)
+    expect(preview.stdout).toContain('papers: 2')
+    expect(preview.stdout).toContain(listing.byTitle('MiniMax Sparse').title)
+    expect(await readFile(out, 'utf8')).toContain(listing.byTitle('MiniMax Sparse').title)
+    await rm(out)
+    expect(smtp.to(reader.email)).toHaveLength(0)
+    expect(await prisma.delivery.count({ where: { subscriberId: reader.id } })).toBe(0)
+
+    const dry = await cli('send', day, '--dry-run')
+    expect(dry.code).toBe(0)
+    expect(dry.stdout).toContain('dry run: 1 active subscriber(s) due')
+    expect(await prisma.delivery.count({ where: { subscriberId: reader.id } })).toBe(0)
+
+    const send = await cli('send', day)
+    expect(send.code, send.stderr).toBe(0)
+    expect(send.stdout).toMatch(/queued \d+ new digests/)
+    expect(send.stdout).toMatch(/progress: \d+\/\d+ done/)
+    expect(smtp.to(reader.email)).toHaveLength(1)
+    expect(await prisma.delivery.count({ where: { subscriberId: reader.id, status: 'sent' } })).toBe(1)
+    // Each run starts the whole service (several seconds on a loaded 2-core machine): generous on purpose.
+  }, 300_000)
+
+  it('refuses bad arguments with exit code 2 and the usage, before touching anything', async () => {
+    for (const args of [['send', '2026-02-30'], ['preview', 'not-an-address'], ['launch'], ['ingest']]) {
+      const r = await cli(...args)
+      expect(r.code, args.join(' ')).toBe(2)
+      expect(r.stderr).toMatch(/^paperboy cli: /)
+      expect(r.stderr).toContain('Paperboy operator CLI')
+    }
+  }, 60_000)
+})
