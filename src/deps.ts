@@ -71,7 +71,8 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
     mailFrom: config.MAIL_FROM, paperPageBase: config.HF_API_URL, logger,
   })
   const digestService = createDigestService({
-    digests, papers, subscribers, matches, deliveries: deliveryService, renderer, queues, secret: runtime.appSecret, logger,
+    digests, papers, subscribers, matches, deliveries: deliveryService, renderer, queues, links,
+    paperPageBase: config.HF_API_URL, secret: runtime.appSecret, logger,
   })
   const ingestService = createIngestService({ source: createHfSource({ baseUrl: config.HF_API_URL, logger }), papers, logger })
 

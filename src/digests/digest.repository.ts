@@ -38,8 +38,9 @@ export function createDigestRepository(db: Db, messageIdDomain: string) {
             AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.subscriber_id = c.subscriber_id AND d.edition_id = e.id)
         ), inserted AS (
           INSERT INTO deliveries (id, kind, subscriber_id, edition_id, message_id, updated_at)
-          SELECT g.id, 'digest', due.subscriber_id, due.edition_id, '<' || g.id || '@' || ${messageIdDomain} || '>', CURRENT_TIMESTAMP
-          FROM due CROSS JOIN LATERAL (SELECT gen_random_uuid() AS id) g
+          SELECT g.id, 'digest', g.subscriber_id, g.edition_id, '<' || g.id || '@' || ${messageIdDomain} || '>', CURRENT_TIMESTAMP
+          -- a volatile call in a subquery's target list runs once per row; an uncorrelated LATERAL may run only once
+          FROM (SELECT due.subscriber_id, due.edition_id, gen_random_uuid() AS id FROM due) g
           ON CONFLICT (subscriber_id, edition_id) DO NOTHING
           RETURNING id
         )
@@ -81,6 +82,15 @@ export function createDigestRepository(db: Db, messageIdDomain: string) {
           SELECT ${subscriberId}::uuid, unnest(${paperIds}::text[])
           ON CONFLICT (subscriber_id, paper_id) DO NOTHING`,
       ]),
+
+    /** The subscriber's latest sent digests, newest first, for their private feed. */
+    recentSentDigests: (subscriberId: string, take: number) =>
+      db.delivery.findMany({
+        where: { subscriberId, kind: 'digest', status: 'sent' },
+        orderBy: { sentAt: 'desc' },
+        take,
+        select: { paperIds: true, paperReasons: true, sentAt: true },
+      }),
 
     /** Delivery counts by status for one edition (progress of a send). */
     async editionProgress(date: string): Promise<Record<string, number>> {

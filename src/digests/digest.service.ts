@@ -7,6 +7,8 @@ import type { PaperRepository } from '../papers/paper.repository.ts'
 import type { Queues } from '../queues/queues.ts'
 import type { SubscriberRepository } from '../subscribers/subscriber.repository.ts'
 import type { DigestRepository } from './digest.repository.ts'
+import { buildFeed, type FeedEntry } from './feed.ts'
+import type { Links } from '../links/urls.ts'
 import type { MatchRepository } from './match.repository.ts'
 import { addDays, digestWindow, isIsoDate } from './schedule.ts'
 import type { RenderedEmail } from '../email/render.ts'
@@ -16,7 +18,9 @@ const PLAN_BATCH = 1000
 
 interface Deps {
   digests: DigestRepository
-  papers: Pick<PaperRepository, 'latestDay'>
+  papers: Pick<PaperRepository, 'latestDay' | 'findByIds'>
+  links: Pick<Links, 'feed' | 'home'>
+  paperPageBase: string
   subscribers: Pick<SubscriberRepository, 'findById'>
   deliveries: Pick<DeliveryService, 'composeDigest'>
   matches: Pick<MatchRepository, 'selectForSubscriber'>
@@ -34,6 +38,15 @@ export interface PlanResult {
 
 export function createDigestService(deps: Deps) {
   const now = deps.now ?? (() => new Date())
+
+  /** The subscriber a read-only ("view") link belongs to. */
+  async function readerOf(token: string): Promise<Subscriber> {
+    const result = verifyLink(deps.secret, token, 'view', now())
+    if (!result.ok) throw result.reason === 'expired' ? linkExpired() : linkInvalid()
+    const subscriber = await deps.subscribers.findById(result.subscriberId)
+    if (!subscriber) throw subscriberGone()
+    return subscriber
+  }
 
   /** Walks subscribers in id order, a batch at a time, queueing each batch's new deliveries as soon as it is written. */
   async function plan(input: { editionDate?: string }): Promise<number> {
@@ -100,12 +113,24 @@ export function createDigestService(deps: Deps) {
       return { ...deps.renderer.render({ template: 'digest', data }), editionDate: date, paperIds: chosen.map((c) => c.paperId) }
     },
 
+    /** The private feed: papers of the subscriber's last 10 digests (at most 100), as Atom or RSS. */
+    async feed(token: string, format: 'atom' | 'rss'): Promise<string> {
+      const subscriber = await readerOf(token)
+      const digests = await deps.digests.recentSentDigests(subscriber.id, 10)
+      const papers = new Map((await deps.papers.findByIds([...new Set(digests.flatMap((d) => d.paperIds))])).map((p) => [p.id, p]))
+      const entries: FeedEntry[] = digests
+        .flatMap((d) => d.paperIds.flatMap((id, i) => {
+          const paper = papers.get(id)
+          return paper ? [{ paper, matched: d.paperReasons[i] ?? '', sentAt: d.sentAt ?? new Date(0) }] : []
+        }))
+        .slice(0, 100)
+      const self = deps.links.feed(subscriber.id)
+      return buildFeed({ entries, selfUrl: self, homeUrl: deps.links.home(), paperPageBase: deps.paperPageBase, format })
+    },
+
     /** "View in browser": the digest as it was sent, from the stored selection. */
     async viewDigest(token: string, editionDate: string): Promise<string> {
-      const result = verifyLink(deps.secret, token, 'view', now())
-      if (!result.ok) throw result.reason === 'expired' ? linkExpired() : linkInvalid()
-      const subscriber = await deps.subscribers.findById(result.subscriberId)
-      if (!subscriber) throw subscriberGone()
+      const subscriber = await readerOf(token)
       const delivery = isIsoDate(editionDate) ? await deps.digests.findDigestDelivery(subscriber.id, editionDate) : null
       if (!delivery || (delivery.status !== 'sent' && delivery.status !== 'sending')) {
         throw new AppError('NOT_FOUND', 404, `There is no digest of ${editionDate} for this address.`)

@@ -28,6 +28,7 @@ export const preferencesRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, {
       eraseAction: `/preferences/${token}/delete`,
       exportUrl: `/api/preferences/${token}/export`,
       unsubscribeUrl: deps.links.unsubscribe(subscriberId),
+      feed: deps.links.feed(subscriberId),
       devSendAction: deps.config.NODE_ENV === 'development' && preferences.status === 'active' ? `/preferences/${token}/send-latest` : null,
       notice,
     })

@@ -9,6 +9,11 @@ export function createLinks(publicUrl: string, secret: string) {
     unsubscribe: (subscriberId: string) => `${publicUrl}/unsubscribe/${signLink(secret, 'unsubscribe', subscriberId)}`,
     /** "View in browser": a read-only capability, so a forwarded digest does not hand over the preferences. */
     view: (subscriberId: string, editionDate: string) => `${publicUrl}/digests/${signLink(secret, 'view', subscriberId)}/${editionDate}`,
+    /** The private Atom and RSS feeds: the same read-only capability as "view in browser". */
+    feed: (subscriberId: string) => {
+      const base = `${publicUrl}/feeds/${signLink(secret, 'view', subscriberId)}`
+      return { atom: `${base}/atom.xml`, rss: `${base}/rss.xml` }
+    },
     home: () => `${publicUrl}/`,
   }
 }

@@ -100,6 +100,20 @@ describe('a day of papers, end to end', () => {
     for (const title of titlesIn(m1!)) expect(view.body).toContain(title!.replace(/&/g, '&amp;'))
     expect(view.headers['content-security-policy']).toContain("default-src 'none'")
 
+    // The private feed carries the same papers, as Atom and RSS, behind the read-only link.
+    const feed = t.deps.links.feed(everything.id)
+    const atom = await t.app.inject({ method: 'GET', url: feed.atom.replace('http://paperboy.test', '') })
+    expect(atom.statusCode).toBe(200)
+    expect(atom.headers['content-type']).toContain('application/atom+xml')
+    expect(atom.body).toContain('<feed xmlns="http://www.w3.org/2005/Atom">')
+    expect(atom.body.match(/<entry>/g)).toHaveLength(3)
+    expect(atom.body).toContain(`<id>https://huggingface.co/papers/${june.byTitle('EvoArena').id}</id>`)
+    const rss = await t.app.inject({ method: 'GET', url: feed.rss.replace('http://paperboy.test', '') })
+    expect(rss.headers['content-type']).toContain('application/rss+xml')
+    expect(rss.body.match(/<item>/g)).toHaveLength(3)
+    const manageToken = t.deps.links.manage(everything.id).split('/').pop()
+    expect((await t.app.inject({ method: 'GET', url: `/feeds/${manageToken}/atom.xml` })).statusCode).toBe(400)
+
     // The same day again: nothing new.
     const before = t.smtp.messages.length
     expect((await t.deps.digestService.sendEdition(day)).planned).toBe(0)

@@ -17,7 +17,9 @@ function plannerAt(iso: string) {
   const queued: string[] = []
   const service = createDigestService({
     digests: createDigestRepository(t.prisma, 'paperboy.test'),
-    papers: { latestDay: async () => null },
+    papers: { latestDay: async () => null, findByIds: async () => [] },
+    links: t.deps.links,
+    paperPageBase: 'https://huggingface.co',
     subscribers: { findById: () => { throw new Error('not used') } },
     deliveries: t.deps.deliveryService,
     matches: { selectForSubscriber: () => { throw new Error('not used') } },
