@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { createServer } from 'node:net'
 import pino from 'pino'
 import { buildApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
@@ -9,18 +10,32 @@ import { startSmtpSink, type SmtpSink } from './smtp-sink.ts'
 
 export const PUBLIC_URL = 'http://paperboy.test'
 
+/** A TCP port nobody listens on right now (the OS picks it; it is free again once this resolves). */
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as { port: number }).port
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
+
 /**
  * The real app on the real Postgres and Redis, sending over real SMTP to a sink in this process. Each call gets its
  * own BullMQ prefix, so tests never see each other's jobs.
+ *
+ * `listen: true` also serves it over HTTP on 127.0.0.1 (for a real browser): PUBLIC_URL is then that address, so
+ * every link in emails and pages leads back to this app; `url` holds it.
  */
-export async function buildTestApp(options: { workers?: boolean; env?: Record<string, string> } = {}) {
+export async function buildTestApp(options: { workers?: boolean; env?: Record<string, string>; listen?: boolean } = {}) {
   const smtp = await startSmtpSink()
+  const port = options.listen ? await freePort() : undefined
+  const url = port ? `http://127.0.0.1:${port}` : PUBLIC_URL
   const config = loadConfig({
     NODE_ENV: 'test',
     REDIS_URL: TEST_REDIS_URL,
     DATABASE_URL: TEST_DATABASE_URL,
     SMTP_URL: smtp.url,
-    PUBLIC_URL,
+    PUBLIC_URL: url,
     APP_SECRET: TEST_APP_SECRET,
     MAIL_FROM: 'Paperboy Test <digest@paperboy.test>',
     ...options.env,
@@ -32,12 +47,14 @@ export async function buildTestApp(options: { workers?: boolean; env?: Record<st
     logger,
   )
   const app = await buildApp(deps)
+  if (port) await app.listen({ port, host: '127.0.0.1' })
   let workers: RunningWorkers | undefined
   if (options.workers !== false) workers = await startWorkers(deps, { schedule: false })
   return {
     app,
     deps,
     smtp,
+    url,
     prisma: deps.prisma,
     async close() {
       await app.close()

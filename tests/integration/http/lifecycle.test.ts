@@ -36,7 +36,12 @@ describe('the subscriber lifecycle', () => {
 
     const stored = await t.prisma.subscriber.findUniqueOrThrow({ where: { email } })
     expect(stored).toMatchObject({ status: 'pending', topics: ['agents', 'robotics'], keywords: ['"world model" -robot'], timezone: 'Europe/Paris' })
-    const delivery = await t.prisma.delivery.findFirstOrThrow({ where: { subscriberId: stored.id } })
+    // The SMTP server has the message before the worker records `sent`: wait for the row.
+    let delivery = await t.prisma.delivery.findFirstOrThrow({ where: { subscriberId: stored.id } })
+    for (let i = 0; i < 50 && delivery.status !== 'sent'; i++) {
+      await new Promise((r) => setTimeout(r, 100))
+      delivery = await t.prisma.delivery.findFirstOrThrow({ where: { subscriberId: stored.id } })
+    }
     expect(delivery).toMatchObject({ kind: 'confirmation', status: 'sent', attempts: 1, messageId: mail.messageId })
 
     // GET shows a button and changes nothing (link scanners prefetch GETs).
