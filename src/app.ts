@@ -3,6 +3,7 @@ import helmet from '@fastify/helmet'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import type { LoggerOptions } from 'pino'
+import { adminPageRoutes } from './http/admin-page.routes.ts'
 import { adminRoutes } from './http/admin.routes.ts'
 import { confirmRoutes } from './http/confirm.routes.ts'
 import { digestRoutes } from './http/digests.routes.ts'
@@ -48,7 +49,7 @@ export async function buildApp(deps: RouteDeps['deps'], options: { logger?: Logg
 
   await registerDocs(app, deps.config.PUBLIC_URL)
 
-  for (const routes of [subscriptionRoutes, confirmRoutes, preferencesRoutes, unsubscribeRoutes, digestRoutes, adminRoutes, metricsRoutes, healthRoutes]) {
+  for (const routes of [subscriptionRoutes, confirmRoutes, preferencesRoutes, unsubscribeRoutes, digestRoutes, adminRoutes, adminPageRoutes, metricsRoutes, healthRoutes]) {
     await app.register(routes, { deps })
   }
   await registerQueueDashboard(app, deps.queues, deps.config.ADMIN_TOKEN)

@@ -130,11 +130,45 @@ describe('operator tools', () => {
   })
 })
 
+describe('the admin page', () => {
+  const basic = { authorization: `Basic ${Buffer.from(`ops:${ADMIN_TOKEN}`).toString('base64')}`, accept: 'text/html' }
+  const form = { 'content-type': 'application/x-www-form-urlencoded' }
+
+  it('asks a browser to log in, then shows counts and the day\'s controls', async () => {
+    const challenge = await t.app.inject({ method: 'GET', url: '/admin', headers: { accept: 'text/html' } })
+    expect(challenge.statusCode).toBe(401)
+    expect(challenge.headers['www-authenticate']).toMatch(/^Basic/)
+    const page = await t.app.inject({ method: 'GET', url: '/admin', headers: basic })
+    expect(page.statusCode).toBe(200)
+    expect(page.body).toContain('Paperboy operations')
+    expect(page.body).toContain('action="/admin/send"')
+    expect(page.body).toMatch(/<td>active<\/td><td>\d+<\/td>/)
+  })
+
+  it('runs a send from its form, and refuses the same form posted from another site', async () => {
+    const date = uniqueDay()
+    const crossSite = await t.app.inject({ method: 'POST', url: '/admin/send', headers: { ...basic, ...form, origin: 'https://evil.example' }, payload: `date=${date}` })
+    expect(crossSite.statusCode).toBe(403)
+    const fetchMeta = await t.app.inject({ method: 'POST', url: '/admin/send', headers: { ...basic, ...form, 'sec-fetch-site': 'cross-site' }, payload: `date=${date}` })
+    expect(fetchMeta.statusCode).toBe(403)
+    expect(await t.prisma.edition.findUnique({ where: { date: new Date(`${date}T00:00:00Z`) } })).toBeNull()
+
+    const sameSite = await t.app.inject({ method: 'POST', url: '/admin/send', headers: { ...basic, ...form, 'sec-fetch-site': 'same-origin' }, payload: `date=${date}` })
+    expect(sameSite.statusCode).toBe(200)
+    expect(sameSite.body).toMatch(/Queued \d+ new digests for /)
+    expect(await t.prisma.edition.findUnique({ where: { date: new Date(`${date}T00:00:00Z`) } })).not.toBeNull()
+
+    const bad = await t.app.inject({ method: 'POST', url: '/admin/send', headers: { ...basic, ...form, origin: 'http://paperboy.test' }, payload: 'date=yesterday' })
+    expect(bad.statusCode).toBe(400)
+    expect(bad.body).toContain('date must be a calendar date')
+  })
+})
+
 describe('without ADMIN_TOKEN', () => {
   it('keeps the admin API, metrics and queue dashboard switched off', async () => {
     const plain = await buildTestApp({ workers: false })
     try {
-      for (const url of ['/api/admin/stats', '/metrics', '/admin/queues']) {
+      for (const url of ['/api/admin/stats', '/metrics', '/admin/queues', '/admin']) {
         const r = await plain.app.inject({ method: 'GET', url, headers: auth })
         expect(r.statusCode, url).toBe(404)
       }
