@@ -1,8 +1,40 @@
 import { randomUUID } from 'node:crypto'
 import type { Db } from '../db/client.ts'
-import type { DeliveryKind, Prisma } from '../generated/prisma/client.ts'
+import type { DeliveryKind, Frequency, Prisma, SubscriberStatus } from '../generated/prisma/client.ts'
 
 type Tx = Prisma.TransactionClient
+
+/** A delivery claimed by claimMany, with what sending it needs of its subscriber and edition. */
+export interface ClaimedDelivery {
+  id: string
+  kind: DeliveryKind
+  messageId: string
+  /** 'YYYY-MM-DD' for digests, null otherwise. */
+  editionDate: string | null
+  subscriber: {
+    id: string
+    email: string
+    status: SubscriberStatus
+    paused: boolean
+    frequency: Frequency
+    skipEmpty: boolean
+  }
+  suppressed: boolean
+}
+
+interface ClaimedRow {
+  id: string
+  kind: DeliveryKind
+  message_id: string
+  edition_date: string | null
+  subscriber_id: string
+  email: string
+  status: SubscriberStatus
+  paused: boolean
+  frequency: Frequency
+  skip_empty: boolean
+  suppressed: boolean
+}
 
 /** The only Prisma access for deliveries: the outbox and its state machine. */
 export function createDeliveryRepository(db: Db, messageIdDomain: string) {
@@ -20,6 +52,15 @@ export function createDeliveryRepository(db: Db, messageIdDomain: string) {
       })
     },
 
+    /** Both throttle windows in one round trip (for the subscribe transaction): notices since each instant. */
+    async countNotices(tx: Tx, subscriberId: string, sinceDay: Date, sinceMonth: Date): Promise<{ lastDay: number; lastMonth: number }> {
+      const [row] = await tx.$queryRaw<{ day: number; month: number }[]>`
+        SELECT count(*) FILTER (WHERE created_at > ${sinceDay})::int AS day, count(*)::int AS month
+        FROM deliveries
+        WHERE subscriber_id = ${subscriberId}::uuid AND kind IN ('confirmation', 'already_subscribed') AND created_at > ${sinceMonth}`
+      return { lastDay: row?.day ?? 0, lastMonth: row?.month ?? 0 }
+    },
+
     /**
      * pending|failed → sending in one statement. Only one worker can win; a row left `sending` by a crash after the
      * SMTP server accepted it is never claimed again (at most once).
@@ -30,6 +71,82 @@ export function createDeliveryRepository(db: Db, messageIdDomain: string) {
         data: { status: 'sending', attempts: { increment: 1 } },
       })
       return count === 1
+    },
+
+    /**
+     * claim() for a whole send batch in one statement (pending|failed → sending, attempts + 1), returning each claimed
+     * row with its subscriber and whether the address is suppressed (the same SHA-256 as emailHash, computed in SQL).
+     * Rows another worker holds, or already sent, are simply not returned.
+     */
+    async claimMany(ids: readonly string[]): Promise<ClaimedDelivery[]> {
+      if (ids.length === 0) return []
+      const rows = await db.$queryRaw<ClaimedRow[]>`
+        WITH claimed AS (
+          UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, updated_at = CURRENT_TIMESTAMP
+          WHERE d.id = ANY (${[...ids]}::uuid[]) AND d.status IN ('pending', 'failed')
+          RETURNING d.id, d.kind, d.subscriber_id, d.edition_id, d.message_id
+        )
+        SELECT c.id::text AS id, c.kind::text AS kind, c.message_id, e.date::text AS edition_date,
+               s.id::text AS subscriber_id, s.email, s.status::text AS status, s.paused, s.frequency::text AS frequency,
+               s.skip_empty,
+               EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = encode(sha256(convert_to(s.email, 'UTF8')), 'hex')) AS suppressed
+        FROM claimed c
+        JOIN subscribers s ON s.id = c.subscriber_id
+        LEFT JOIN editions e ON e.id = c.edition_id`
+      return rows.map((r) => ({
+        id: r.id,
+        kind: r.kind,
+        messageId: r.message_id,
+        editionDate: r.edition_date,
+        subscriber: { id: r.subscriber_id, email: r.email, status: r.status, paused: r.paused, frequency: r.frequency, skipEmpty: r.skip_empty },
+        suppressed: r.suppressed,
+      }))
+    },
+
+    /** Each row's reason, in one statement. */
+    async markSkippedMany(rows: readonly { id: string; reason: string }[]): Promise<void> {
+      if (rows.length === 0) return
+      await db.$executeRaw`
+        UPDATE deliveries d SET status = 'skipped', last_error = x.reason, updated_at = CURRENT_TIMESTAMP
+        FROM unnest(${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.reason)}::text[]) AS x(id, reason)
+        WHERE d.id = x.id`
+    },
+
+    /** Back to `failed` (claimable, retried with the job), each with its error, in one statement. */
+    async markFailedMany(rows: readonly { id: string; error: string }[]): Promise<void> {
+      if (rows.length === 0) return
+      await db.$executeRaw`
+        UPDATE deliveries d SET status = 'failed', last_error = x.error, updated_at = CURRENT_TIMESTAMP
+        FROM unnest(${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.error.slice(0, 1000))}::text[]) AS x(id, error)
+        WHERE d.id = x.id AND d.status = 'sending'`
+    },
+
+    /** Each digest's selection (papers and why they matched), stored before sending, in one statement. */
+    async saveSelections(rows: readonly { id: string; paperIds: string[]; paperReasons: string[] }[]): Promise<void> {
+      if (rows.length === 0) return
+      await db.$executeRaw`
+        UPDATE deliveries d
+        SET paper_ids = ARRAY(SELECT jsonb_array_elements_text(x.p)), paper_reasons = ARRAY(SELECT jsonb_array_elements_text(x.r)),
+            updated_at = CURRENT_TIMESTAMP
+        FROM jsonb_to_recordset(${JSON.stringify(rows.map((r) => ({ id: r.id, p: r.paperIds, r: r.paperReasons })))}::jsonb) AS x(id uuid, p jsonb, r jsonb)
+        WHERE d.id = x.id`
+    },
+
+    /**
+     * `sent` and, for digests, the stored selection remembered in sent_papers, for many rows in one statement: a paper
+     * is never sent to the same person twice.
+     */
+    async markSentMany(ids: readonly string[], now: Date): Promise<void> {
+      if (ids.length === 0) return
+      await db.$executeRaw`
+        WITH sent AS (
+          UPDATE deliveries d SET status = 'sent', sent_at = ${now}, last_error = NULL, updated_at = CURRENT_TIMESTAMP
+          WHERE d.id = ANY (${[...ids]}::uuid[]) AND d.status = 'sending'
+          RETURNING d.subscriber_id, d.paper_ids
+        )
+        INSERT INTO sent_papers (subscriber_id, paper_id)
+        SELECT sent.subscriber_id, p.paper_id FROM sent CROSS JOIN LATERAL unnest(sent.paper_ids) AS p(paper_id)
+        ON CONFLICT (subscriber_id, paper_id) DO NOTHING`
     },
 
     load: (id: string) => db.delivery.findUnique({ where: { id }, include: { subscriber: true, edition: true } }),

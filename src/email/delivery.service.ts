@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import { buildDigestData } from '../digests/digest-content.ts'
 import type { DigestRepository } from '../digests/digest.repository.ts'
-import type { MatchRepository } from '../digests/match.repository.ts'
+import type { MatchedPaper, MatchRepository } from '../digests/match.repository.ts'
 import { digestWindow } from '../digests/schedule.ts'
 import type { Subscriber } from '../generated/prisma/client.ts'
 import type { Links } from '../links/urls.ts'
@@ -9,11 +9,14 @@ import type { PaperRepository } from '../papers/paper.repository.ts'
 import type { Queues } from '../queues/queues.ts'
 import { emailHash } from '../subscribers/email-address.ts'
 import type { SubscriberRepository } from '../subscribers/subscriber.repository.ts'
-import type { DeliveryRepository } from './delivery.repository.ts'
-import { classifySmtpError, type Mailer } from './mailer.ts'
+import type { ClaimedDelivery, DeliveryRepository } from './delivery.repository.ts'
+import { classifySmtpError, type Mailer, type OutgoingEmail } from './mailer.ts'
 import type { RenderedEmail, Renderer } from './render.ts'
 import type { DigestData } from './templates.ts'
 import { parseSender } from './sender.ts'
+
+/** Messages of one batch handed to the SMTP pool at once. */
+const IN_FLIGHT_PER_BATCH = 8
 
 export type SendOutcome = 'sent' | 'skipped' | 'bounced' | 'not-claimed'
 
@@ -25,7 +28,7 @@ export class TransientSendError extends Error {
 interface Deps {
   deliveries: DeliveryRepository
   digests: Pick<DigestRepository, 'saveSelection' | 'markDigestSent'>
-  matches: Pick<MatchRepository, 'selectForSubscriber'>
+  matches: Pick<MatchRepository, 'selectForSubscriber' | 'selectForSubscribers'>
   papers: Pick<PaperRepository, 'findByIds'>
   subscribers: Pick<SubscriberRepository, 'isSuppressed'>
   mailer: Mailer
@@ -154,29 +157,187 @@ export function createDeliveryService(deps: Deps) {
     return 'sent'
   }
 
+  /** Why a claimed delivery must not be sent, or null when it may. */
+  function skipReason(d: ClaimedDelivery): string | null {
+    const s = d.subscriber
+    const allowed =
+      d.kind === 'confirmation' ? s.status === 'pending' || s.status === 'unsubscribed'
+      : d.kind === 'digest' ? s.status === 'active' && !s.paused
+      : s.status === 'active'
+    if (!allowed) return s.paused ? 'subscriber paused' : `subscriber is ${s.status}`
+    if (d.suppressed) return 'address is suppressed'
+    return null
+  }
+
+  /** Every digest's ranked papers, one query per distinct (edition, frequency) window in the batch (usually one). */
+  async function selectMany(digests: ClaimedDelivery[]): Promise<Map<string, MatchedPaper[]>> {
+    const groups = new Map<string, { window: ReturnType<typeof digestWindow>; ids: string[] }>()
+    for (const d of digests) {
+      const window = digestWindow(d.editionDate!, d.subscriber.frequency)
+      const key = `${window.fromDay}/${window.toDay}`
+      const group = groups.get(key) ?? groups.set(key, { window, ids: [] }).get(key)!
+      group.ids.push(d.subscriber.id)
+    }
+    const chosen = new Map<string, MatchedPaper[]>()
+    for (const { window, ids } of groups.values()) {
+      for (const [subscriberId, papers] of await deps.matches.selectForSubscribers(ids, window)) chosen.set(subscriberId, papers)
+    }
+    return chosen
+  }
+
+  interface Outgoing {
+    delivery: ClaimedDelivery
+    email: OutgoingEmail
+  }
+
+  async function sendClaimed(claimed: ClaimedDelivery[], counts: Record<SendOutcome, number>, untouched: Set<string>): Promise<Record<SendOutcome, number>> {
+    const skipped: { id: string; reason: string }[] = []
+    const sendable: ClaimedDelivery[] = []
+    for (const d of claimed) {
+      const reason = skipReason(d)
+      if (reason) skipped.push({ id: d.id, reason })
+      else sendable.push(d)
+    }
+
+    const digests = sendable.filter((d) => d.kind === 'digest')
+    const chosen = digests.length > 0 ? await selectMany(digests) : new Map<string, MatchedPaper[]>()
+    const paperIds = [...new Set([...chosen.values()].flatMap((list) => list.map((m) => m.paperId)))]
+    const papers = new Map((await deps.papers.findByIds(paperIds)).map((p) => [p.id, p]))
+
+    const outgoing: Outgoing[] = []
+    const contents = new Map<string, Pick<DigestData, 'papers' | 'dateLabel' | 'heading' | 'intro'>>()
+    const selections: { id: string; paperIds: string[]; paperReasons: string[] }[] = []
+    const at = now()
+    for (const d of sendable) {
+      const s = d.subscriber
+      const base = { from: deps.mailFrom, to: s.email, messageId: d.messageId, listId }
+      const shared = { email: s.email, homeUrl: deps.links.home(), senderName: sender.name }
+      if (d.kind === 'confirmation') {
+        const rendered = deps.renderer.render({ template: 'confirm', data: { ...shared, confirmUrl: deps.links.confirm(s.id, at), footerReason: footer.signup } })
+        outgoing.push({ delivery: d, email: { ...base, ...rendered } })
+      } else if (d.kind === 'already_subscribed') {
+        const unsubscribeUrl = deps.links.unsubscribe(s.id)
+        const rendered = deps.renderer.render({
+          template: 'already-subscribed',
+          data: { ...shared, manageUrl: deps.links.manage(s.id), unsubscribeUrl, footerReason: footer.subscribed },
+        })
+        outgoing.push({ delivery: d, email: { ...base, ...rendered, unsubscribeUrl } })
+      } else {
+        const picks = (chosen.get(s.id) ?? []).filter((m) => papers.has(m.paperId))
+        if (picks.length === 0 && s.skipEmpty) {
+          skipped.push({ id: d.id, reason: 'no paper matched' })
+          continue
+        }
+        const editionDate = d.editionDate!
+        // Subscribers with the same topics get the same papers: the recipient-independent part of the template data
+        // (papers, date label, heading, intro) is built once per distinct selection in the batch, then completed with
+        // each recipient's own fields, exactly as buildDigestData would (it spreads `common` under those fields).
+        const key = `${editionDate}|${s.frequency}|${picks.map((m) => `${m.paperId}\u0001${m.matched.join('\u0002')}`).join('\u0003')}`
+        let content = contents.get(key)
+        if (!content) {
+          const { papers: list, dateLabel, heading, intro } = buildDigestData({
+            papers: picks.map((m) => papers.get(m.paperId)!),
+            matched: new Map(picks.map((m) => [m.paperId, m.matched])),
+            editionDate,
+            frequency: s.frequency,
+            paperPageBase: deps.paperPageBase,
+            common: { ...shared, footerReason: '', manageUrl: '', unsubscribeUrl: '', viewUrl: '' },
+          })
+          content = { papers: list, dateLabel, heading, intro }
+          contents.set(key, content)
+        }
+        const data: DigestData = {
+          ...shared,
+          footerReason: footer.subscribed,
+          manageUrl: deps.links.manage(s.id),
+          unsubscribeUrl: deps.links.unsubscribe(s.id),
+          viewUrl: deps.links.view(s.id, editionDate),
+          ...content,
+        }
+        selections.push({ id: d.id, paperIds: picks.map((m) => m.paperId), paperReasons: data.papers.map((p) => p.matched) })
+        const rendered = deps.renderer.render({ template: 'digest', data })
+        outgoing.push({ delivery: d, email: { ...base, ...rendered, unsubscribeUrl: data.unsubscribeUrl } })
+      }
+    }
+    await deps.deliveries.markSkippedMany(skipped)
+    for (const { id } of skipped) untouched.delete(id)
+    counts.skipped += skipped.length
+    await deps.deliveries.saveSelections(selections)
+
+    // The pool has a few connections per process and several batches run at once: a few messages in flight per
+    // batch keep every connection busy without building a whole batch of 60 KB messages up front.
+    const sent: string[] = []
+    const failed: { id: string; error: string }[] = []
+    const bounced: Outgoing[] = []
+    const errors = new Map<string, string>()
+    const sendOne = deps.mailer.sendFast ? deps.mailer.sendFast.bind(deps.mailer) : deps.mailer.send.bind(deps.mailer)
+    let next = 0
+    const lane = async () => {
+      while (next < outgoing.length) {
+        const item = outgoing[next++]!
+        untouched.delete(item.delivery.id)
+        try {
+          await sendOne(item.email)
+          sent.push(item.delivery.id)
+        } catch (error) {
+          const message = (error as Error).message
+          errors.set(item.delivery.id, message)
+          if (classifySmtpError(error) === 'permanent') bounced.push(item)
+          else failed.push({ id: item.delivery.id, error: message })
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(IN_FLIGHT_PER_BATCH, outgoing.length) }, lane))
+
+    // Digests in one statement with their papers; notices (confirmation, "already subscribed": one-delivery jobs from
+    // the subscribe route) one by one, as soon as possible after acceptance.
+    const kinds = new Map(outgoing.map((o) => [o.delivery.id, o.delivery.kind]))
+    await deps.deliveries.markSentMany(sent.filter((id) => kinds.get(id) === 'digest'), now())
+    for (const id of sent) if (kinds.get(id) !== 'digest') await deps.deliveries.markSent(id, now())
+    counts.sent += sent.length
+    for (const { delivery } of bounced) {
+      await deps.deliveries.markBounced(delivery.id, delivery.subscriber.id, emailHash(delivery.subscriber.email), errors.get(delivery.id)!)
+      deps.logger.warn({ event: 'delivery.bounced', deliveryId: delivery.id }, 'permanent SMTP failure; address suppressed')
+    }
+    counts.bounced += bounced.length
+    if (failed.length > 0) {
+      await deps.deliveries.markFailedMany(failed)
+      for (const f of failed) deps.logger.info({ event: 'delivery.retry', deliveryId: f.id, err: f.error }, 'transient SMTP failure; will retry')
+      throw new TransientSendError(`${failed.length} of ${claimed.length} deliveries failed transiently; retrying them`)
+    }
+    deps.logger.debug({ event: 'delivery.batch_sent', ...counts }, 'batch sent')
+    return counts
+  }
+
   return {
     send,
     composeDigest,
 
     /**
-     * Sends a batch, each delivery independently. If any failed transiently, throws after the others are done, so
-     * the queue retries the batch: rows already sent are not claimable again, the failed ones are.
+     * Sends a batch with a handful of statements whatever its size: one claim (pending|failed → sending) of the whole
+     * batch, one selection of every digest's papers, one read of those papers, one write of the selections, then the
+     * emails over the pooled transport a few at a time, then one statement marking the sent rows (and their papers).
+     * Each delivery keeps its own outcome: skipped, bounced, or transient failure (row back to `failed`; the batch
+     * throws after the others are done, so the queue retries it and only the failed rows are claimable again).
+     * At most once: a crash after the SMTP server accepted a message leaves its row `sending`.
      */
     async sendBatch(deliveryIds: readonly string[]): Promise<Record<SendOutcome, number>> {
       const counts: Record<SendOutcome, number> = { sent: 0, skipped: 0, bounced: 0, 'not-claimed': 0 }
-      const transient: string[] = []
-      for (const id of deliveryIds) {
-        try {
-          counts[await send(id)]++
-        } catch (error) {
-          if (!(error instanceof TransientSendError)) throw error
-          transient.push(id)
+      const claimed = await deps.deliveries.claimMany([...new Set(deliveryIds)])
+      counts['not-claimed'] = deliveryIds.length - claimed.length
+      // Claimed rows not yet handed to SMTP go back to `failed` if something unexpected (database, template) throws,
+      // so the job's retry can claim them again instead of leaving them `sending` forever.
+      const untouched = new Set(claimed.map((d) => d.id))
+      try {
+        return await sendClaimed(claimed, counts, untouched)
+      } catch (error) {
+        if (!(error instanceof TransientSendError) && untouched.size > 0) {
+          const message = `batch failed before sending: ${(error as Error).message}`
+          await deps.deliveries.markFailedMany([...untouched].map((id) => ({ id, error: message }))).catch(() => {})
         }
+        throw error
       }
-      if (transient.length > 0) throw new TransientSendError(`${transient.length} of ${deliveryIds.length} deliveries failed transiently; retrying them`)
-      return counts
     },
-
     /**
      * Re-enqueues pending rows that no queue holds (lost with a Redis restart, or never enqueued because Redis was
      * down when they were written). A row held by a live job is left alone; a row queued twice is still sent once,

@@ -49,7 +49,9 @@ export function createQueues(connection: ConnectionOptions, prefix = 'paperboy',
         const batch = deliveryIds.slice(i, i + SEND_BATCH)
         jobs.push({ name: 'send-email', data: { deliveryIds: batch }, opts: { jobId: `${idPrefix}-${batch[0]}` } })
       }
-      if (jobs.length > 0) await send.addBulk(jobs)
+      // One job (a confirmation from the subscribe route) is one Redis call; addBulk wraps even one in a MULTI.
+      if (jobs.length === 1) await send.add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts)
+      else if (jobs.length > 0) await send.addBulk(jobs)
     },
     async close() {
       await Promise.all([ingest.close(), plan.close(), send.close()])

@@ -1,0 +1,455 @@
+// npm run bench [-- --subscribers 100000] [--concurrency 10] [--api-seconds 10] [--keep-db]
+//
+// One run, on this machine's PostgreSQL and Redis and a counting SMTP sink in this process (real TCP SMTP):
+//   1. fresh database (created, migrated by src/db/migrate.ts), N subscribers with realistic choices;
+//   2. fan-out with 1, then 2 worker processes (`node --import tsx workers/main.ts`, env-configured): a fresh edition
+//      per run (a real-format listing relabelled to that day, ingested through the ingest service), planned from here
+//      with digestService.sendEdition, sent by the workers; timed until every delivery is settled;
+//   3. the ceiling: nodemailer's pooled transport sending an already-built message of the same size to the same sink,
+//      from as many processes as the fan-out had workers;
+//   4. the subscribe API under autocannon (real route, real database and Redis, distinct addresses);
+//   5. correctness: every due subscriber got exactly one message (or was skipped with nothing to send), and a sample of
+//      messages carries exactly the papers the match repository selected for that subscriber before the run.
+// Exits 1 when a correctness check fails.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import os, { tmpdir } from 'node:os'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import autocannon from 'autocannon'
+import { simpleParser } from 'mailparser'
+import pg from 'pg'
+import pino from 'pino'
+import { loadConfig } from '../../src/config.ts'
+import { migrate } from '../../src/db/migrate.ts'
+import { createDeps } from '../../src/deps.ts'
+import { createMatchRepository, type MatchedPaper } from '../../src/digests/match.repository.ts'
+import { digestWindow, weekday } from '../../src/digests/schedule.ts'
+import { TOPICS } from '../../src/topics/catalogue.ts'
+import { startCountingSink } from './sink.ts'
+
+const ROOT = path.resolve(import.meta.dirname, '../..')
+const FIXTURES = path.join(ROOT, 'tests/fixtures/hf-daily-papers')
+const { values: args } = parseArgs({
+  options: {
+    subscribers: { type: 'string', default: '20000' },
+    concurrency: { type: 'string', default: '10' },
+    'api-seconds': { type: 'string', default: '10' },
+    'api-connections': { type: 'string', default: '50' },
+    'ceiling-messages': { type: 'string', default: '10000' },
+    'keep-db': { type: 'boolean', default: false },
+  },
+})
+const N = Number(args.subscribers)
+const DB_NAME = 'paperboy_bench'
+const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
+const DATABASE_URL = ADMIN_URL.replace(/\/[^/]*$/, `/${DB_NAME}`)
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
+const APP_SECRET = 'bench-secret-bench-secret-bench-secret-0123456789'
+const PUBLIC_URL = 'https://paperboy.bench'
+const MAIL_FROM = 'Paperboy Bench <digest@paperboy.bench>'
+const SAMPLE = 200
+const SAMPLE_PAPER_CHECK = 60
+const HARD_LIMIT_MS = Math.max(15 * 60_000, N * 40)
+
+// ---------------------------------------------------------------------------------------------------------------
+// Children are killed on every way out.
+const children = new Set<ChildProcess>()
+const killChildren = () => {
+  for (const c of children) if (c.exitCode === null && c.pid) try { process.kill(c.pid, 'SIGKILL') } catch { /* gone */ }
+}
+process.on('exit', killChildren)
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => { killChildren(); process.exit(130) })
+setTimeout(() => { console.error(`bench: hard limit of ${HARD_LIMIT_MS / 60000} minutes reached`); killChildren(); process.exit(2) }, HARD_LIMIT_MS).unref()
+
+const log = (message: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`)
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const failures: string[] = []
+const check = (ok: boolean, message: string) => { if (!ok) failures.push(message) }
+
+function spawnChild(file: string, argv: string[], env: Record<string, string>, label: string, nodeFlags: string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', file, ...argv], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  children.add(child)
+  child.on('exit', () => children.delete(child))
+  child.stderr!.on('data', (d: Buffer) => {
+    const text = d.toString().trim()
+    if (text && !/ExperimentalWarning|nodedir/.test(text)) log(`${label}: ${text.slice(0, 400)}`)
+  })
+  return child
+}
+
+const firstLine = (child: ChildProcess, timeoutMs: number) =>
+  new Promise<string>((resolve, reject) => {
+    let buffer = ''
+    const timer = setTimeout(() => reject(new Error('child did not answer in time')), timeoutMs)
+    child.stdout!.on('data', (d: Buffer) => {
+      buffer += d.toString()
+      const nl = buffer.indexOf('\n')
+      if (nl >= 0) { clearTimeout(timer); resolve(buffer.slice(0, nl)) }
+    })
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`child exited (${code})`)) })
+  })
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return 0
+  }
+}
+
+function statusOf(pid: number): { hwmKb: number; rssKb: number } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0)
+    return { hwmKb: kb('VmHWM'), rssKb: kb('VmRSS') }
+  } catch {
+    return { hwmKb: 0, rssKb: 0 }
+  }
+}
+
+const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN)
+
+// Deterministic pseudo-random choices, so two runs seed the same population.
+let seed = 0x2545f491
+const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32)
+const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!
+
+// ---------------------------------------------------------------------------------------------------------------
+log(`database ${DB_NAME}, ${N} subscribers, SEND_CONCURRENCY ${args.concurrency}`)
+{
+  const admin = new pg.Client({ connectionString: ADMIN_URL })
+  await admin.connect()
+  await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`)
+  await admin.query(`CREATE DATABASE ${DB_NAME}`)
+  await admin.end()
+}
+await migrate(DATABASE_URL)
+
+const sink = await startCountingSink()
+const queuePrefix = `bench-${randomUUID().slice(0, 8)}`
+const env = {
+  NODE_ENV: 'production', DATABASE_URL, REDIS_URL, SMTP_URL: sink.url, APP_SECRET, QUEUE_PREFIX: queuePrefix,
+  PUBLIC_URL, MAIL_FROM, LOG_LEVEL: 'warn', SEND_CONCURRENCY: args.concurrency!,
+}
+const config = loadConfig(env)
+const deps = await createDeps(config, { databaseUrl: DATABASE_URL, smtpUrl: sink.url, appSecret: APP_SECRET, queuePrefix }, pino({ level: 'warn' }))
+const matches = createMatchRepository(deps.prisma)
+const db = new pg.Pool({ connectionString: DATABASE_URL, max: 4 })
+
+// --- subscribers ------------------------------------------------------------------------------------------------
+const KEYWORDS = ['"world model"', 'RLHF', 'diffusion -video', 'agent OR agents', '"speculative decoding"', 'MuJoCo OR drone', 'benchmark', 'mixture of experts', 'quantization', 'zyxwvut']
+// One edition date per run; weekly subscribers are due on the first one's weekday (or another day).
+const editionDates = ['2031-03-04', '2031-03-11', '2031-03-18']
+const dueDay = weekday(editionDates[0]!)
+{
+  const started = performance.now()
+  const rows: unknown[][] = []
+  for (let i = 0; i < N; i++) {
+    const r = rand()
+    const topics = r < 0.15 ? [] : Array.from(new Set(Array.from({ length: 1 + Math.floor(rand() * 4) }, () => pick(TOPICS).slug)))
+    const keywords = r < 0.15 ? (rand() < 0.3 ? [pick(KEYWORDS)] : []) : r < 0.35 ? [pick(KEYWORDS)] : r < 0.4 ? [pick(KEYWORDS), pick(KEYWORDS)] : []
+    const kwOnly = r >= 0.9
+    const s = rand()
+    rows.push([
+      `bench-${i}-${randomUUID().slice(0, 8)}@subscribers.bench`,
+      s < 0.03 ? 'pending' : s < 0.04 ? 'unsubscribed' : 'active',
+      kwOnly ? [] : topics,
+      kwOnly ? [pick(KEYWORDS)] : keywords,
+      rand() < 0.8 ? 0 : pick([3, 5, 10]),
+      pick([5, 10, 10, 10, 15, 20]),
+      rand() < 0.06 ? 'weekly' : 'daily',
+      rand() < 0.5 ? dueDay : (dueDay + 3) % 7,
+      rand() < 0.9,
+      rand() < 0.02,
+    ])
+  }
+  for (let i = 0; i < rows.length; i += 5000) {
+    const chunk = rows.slice(i, i + 5000)
+    const col = (k: number) => chunk.map((r) => r[k])
+    const arr = (k: number) => JSON.stringify(chunk.map((r) => r[k]))
+    await db.query(
+      `INSERT INTO subscribers (id, email, status, topics, keywords, min_upvotes, papers_per_email, frequency, weekly_day, skip_empty, paused, confirmed_at)
+       SELECT gen_random_uuid(), e, st::subscriber_status, ARRAY(SELECT jsonb_array_elements_text(t)), ARRAY(SELECT jsonb_array_elements_text(k)),
+              mu, ppe, f::frequency, wd, se, pa, CASE WHEN st = 'active' THEN now() END
+       FROM unnest($1::text[], $2::text[], $5::int[], $6::int[], $7::text[], $8::int[], $9::bool[], $10::bool[]) WITH ORDINALITY AS u(e, st, mu, ppe, f, wd, se, pa, n)
+       JOIN jsonb_array_elements($3::jsonb) WITH ORDINALITY AS tt(t, n) USING (n)
+       JOIN jsonb_array_elements($4::jsonb) WITH ORDINALITY AS kk(k, n) USING (n)`,
+      [col(0), col(1), arr(2), arr(3), col(4), col(5), col(6), col(7), col(8), col(9)],
+    )
+  }
+  await db.query('ANALYZE subscribers')
+  log(`seeded ${N} subscribers in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+}
+
+// --- one fan-out run ------------------------------------------------------------------------------------------------
+type Fixture = { paper: { id: string; submittedOnDailyAt: string } } & Record<string, unknown>
+async function ingestDay(day: string): Promise<number> {
+  const tag = randomUUID().slice(0, 6)
+  const items: Fixture[] = []
+  for (const file of (await import('node:fs')).readdirSync(FIXTURES).filter((f) => f.endsWith('.json'))) {
+    for (const item of JSON.parse(await readFile(path.join(FIXTURES, file), 'utf8')) as Fixture[]) {
+      items.push({ ...item, paper: { ...item.paper, id: `${item.paper.id}-${tag}`, submittedOnDailyAt: `${day}T00:00:00.000Z` } })
+    }
+  }
+  const dir = await mkdtemp(path.join(tmpdir(), 'paperboy-bench-'))
+  const file = path.join(dir, `${day}.json`)
+  await writeFile(file, JSON.stringify(items))
+  const result = await deps.ingestService.ingestFile(file)
+  await rm(dir, { recursive: true, force: true })
+  return result.inserted
+}
+
+interface RunResult {
+  workers: number
+  planned: number
+  sent: number
+  skipped: number
+  seconds: number
+  planSeconds: number
+  perSecond: number
+  meanBytes: number
+  latency: { p50: number; p99: number }
+  rssMb: number[]
+  workerCpuMsPerDigest: number
+  benchCpuMsPerDigest: number
+  load: number
+  sample: Map<string, string[]>
+}
+
+async function fanOut(workerCount: number, editionDate: string): Promise<RunResult> {
+  const papers = await ingestDay(editionDate)
+  log(`run with ${workerCount} worker(s): edition ${editionDate}, ${papers} papers ingested`)
+
+  // The sample's expected papers, chosen before anything is sent (afterwards they would be "already sent").
+  const { rows: sampleRows } = await db.query<{ id: string; email: string; topics: string[]; keywords: string[]; min_upvotes: number; papers_per_email: number; frequency: 'daily' | 'weekly'; due: boolean; skip_empty: boolean }>(
+    `SELECT id::text, email, topics, keywords, min_upvotes, papers_per_email, frequency::text AS frequency, skip_empty,
+            (status = 'active' AND NOT paused AND (frequency = 'daily' OR weekly_day = $1)) AS due
+     FROM subscribers ORDER BY md5(id::text || $2) LIMIT ${SAMPLE}`,
+    [weekday(editionDate), editionDate],
+  )
+  const expected = new Map<string, { due: boolean; skipEmpty: boolean; papers: MatchedPaper[] }>()
+  for (const s of sampleRows) {
+    const papers = await matches.selectForSubscriber({
+      subscriberId: s.id, topics: s.topics, keywords: s.keywords, minUpvotes: s.min_upvotes, limit: s.papers_per_email, ...digestWindow(editionDate, s.frequency),
+    })
+    expected.set(s.email, { due: s.due, skipEmpty: s.skip_empty, papers })
+  }
+  sink.reset(sampleRows.map((s) => s.email))
+
+  // BENCH_CPU_PROF=dir writes a V8 CPU profile of each worker there (for finding where a digest's time goes).
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
+  const workers = Array.from({ length: workerCount }, (_, i) => spawnChild('workers/main.ts', [], env, `worker ${i + 1}`, prof))
+  // Ready = registered as a consumer of the send queue (BullMQ lists its workers).
+  const readyBy = Date.now() + 60_000
+  while ((await deps.queues.send.getWorkers()).length < workerCount) {
+    if (Date.now() > readyBy) throw new Error('workers did not start within 60 s')
+    await sleep(200)
+  }
+  // The workers register the production schedulers (ingest poll, planning every 5 minutes); the bench triggers its
+  // own edition, so it removes them to keep the measurement to that edition.
+  await deps.queues.plan.removeJobScheduler('plan-due').catch(() => {})
+  await deps.queues.ingest.removeJobScheduler('ingest-poll').catch(() => {})
+
+  const peaks = workers.map(() => 0)
+  const cpu = workers.map(() => 0)
+  const cpuAtStart = workers.map((w) => cpuSeconds(w.pid!))
+  const selfAtStart = process.cpuUsage()
+  const sampler = setInterval(() => workers.forEach((w, i) => {
+    peaks[i] = Math.max(peaks[i]!, statusOf(w.pid!).hwmKb)
+    cpu[i] = cpuSeconds(w.pid!) - cpuAtStart[i]!
+  }), 250)
+
+  const started = Date.now()
+  const { planned } = await deps.digestService.sendEdition(editionDate)
+  const planSeconds = (Date.now() - started) / 1000
+  log(`planned ${planned} deliveries in ${planSeconds.toFixed(1)} s`)
+  // Generous (a loaded machine can be 5x slower than an idle one), but bounded.
+  const deadline = Date.now() + Math.max(240_000, planned * 15)
+  let progress: Record<string, number> = {}
+  for (;;) {
+    progress = await deps.digestService.progress(editionDate)
+    const open = (progress.pending ?? 0) + (progress.sending ?? 0) + (progress.failed ?? 0)
+    if (open === 0) break
+    if (Date.now() > deadline) { failures.push(`run ${workerCount}: not settled in time: ${JSON.stringify(progress)}`); break }
+    await sleep(100)
+  }
+  const settled = Date.now()
+  clearInterval(sampler)
+  workers.forEach((w, i) => { peaks[i] = Math.max(peaks[i]!, statusOf(w.pid!).hwmKb); cpu[i] = cpuSeconds(w.pid!) - cpuAtStart[i]! })
+  const self = process.cpuUsage(selfAtStart)
+  const benchCpu = (self.user + self.system) / 1e6
+
+  // Stop the workers (SIGTERM: in-flight jobs finish first), within 20 s.
+  for (const w of workers) w.kill('SIGTERM')
+  await Promise.race([Promise.all(workers.map((w) => new Promise((r) => (w.exitCode !== null ? r(null) : w.on('exit', r))))), sleep(20_000)])
+  for (const w of workers) if (w.exitCode === null && w.pid) process.kill(w.pid, 'SIGKILL')
+
+  const tally = sink.snapshot()
+  const end = tally.last || settled
+  const seconds = (end - started) / 1000
+
+  // Correctness: one message per sent delivery, none for anyone else; every due subscriber has a settled delivery.
+  const { rows: deliveries } = await db.query<{ email: string; status: string; message_id: string; created: string }>(
+    `SELECT s.email, d.status::text AS status, d.message_id, (extract(epoch FROM d.created_at) * 1000)::float8 AS created
+     FROM deliveries d JOIN editions e ON e.id = d.edition_id JOIN subscribers s ON s.id = d.subscriber_id WHERE e.date = $1::date`,
+    [editionDate],
+  )
+  const { rows: [dueRow] } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM subscribers WHERE status = 'active' AND NOT paused AND (frequency = 'daily' OR weekly_day = $1)`,
+    [weekday(editionDate)],
+  )
+  check(deliveries.length === dueRow!.n, `run ${workerCount}: ${dueRow!.n} due subscribers but ${deliveries.length} deliveries`)
+  let sent = 0
+  let skipped = 0
+  let wrong = 0
+  const latencies: number[] = []
+  for (const d of deliveries) {
+    const got = tally.counts.get(d.email) ?? 0
+    if (d.status === 'sent') {
+      sent++
+      if (got !== 1) wrong++
+      const at = tally.received.get(d.message_id)
+      if (at) latencies.push(at - Number(d.created))
+    } else if (d.status === 'skipped') {
+      skipped++
+      if (got !== 0) wrong++
+    } else wrong++
+  }
+  check(wrong === 0, `run ${workerCount}: ${wrong} deliveries without exactly the expected number of messages (sent → 1, skipped → 0)`)
+  check(tally.total === sent, `run ${workerCount}: the sink got ${tally.total} messages for ${sent} sent deliveries`)
+  check(tally.counts.size === sent, `run ${workerCount}: ${tally.counts.size} distinct recipients for ${sent} sent deliveries`)
+
+  // The sample: exactly the papers selected beforehand, in that order (or no message when nothing matched).
+  let checked = 0
+  for (const [email, want] of expected) {
+    const messages = tally.samples.get(email) ?? []
+    if (!want.due) { check(messages.length === 0, `run ${workerCount}: ${email} is not due but got ${messages.length} message(s)`); continue }
+    if (want.papers.length === 0 && want.skipEmpty) { check(messages.length === 0, `run ${workerCount}: ${email} matched nothing but got a message`); continue }
+    if (messages.length !== 1) { failures.push(`run ${workerCount}: ${email} got ${messages.length} messages`); continue }
+    if (checked++ >= SAMPLE_PAPER_CHECK) continue
+    const parsed = await simpleParser(messages[0]!)
+    const ids = [...(parsed.text ?? '').matchAll(/^\d+\. .+\n\s+https:\/\/huggingface\.co\/papers\/(\S+)$/gm)].map((m) => decodeURIComponent(m[1]!))
+    const wantIds = want.papers.map((p) => p.paperId)
+    check(JSON.stringify(ids) === JSON.stringify(wantIds), `run ${workerCount}: ${email} got papers ${ids.join(',')} but the match repository selected ${wantIds.join(',')}`)
+    const head = messages[0]!.split('\r\n\r\n')[0]!.replace(/\r\n[ \t]+/g, ' ').split('\r\n')
+    const unsubscribe = head.filter((l) => /^list-unsubscribe:/i.test(l))
+    check(unsubscribe.length === 1 && /^List-Unsubscribe: <https:\/\/paperboy\.bench\/unsubscribe\/[^>\s]+>$/.test(unsubscribe[0]!), `run ${workerCount}: ${email}: not one List-Unsubscribe header: ${unsubscribe.join(' | ')}`)
+  }
+  check(checked > 0, `run ${workerCount}: no sampled message to check`)
+
+  latencies.sort((a, b) => a - b)
+  return {
+    workers: workerCount, planned, sent, skipped, seconds, planSeconds,
+    perSecond: sent / seconds,
+    meanBytes: tally.total ? tally.bytes / tally.total : 0,
+    latency: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
+    rssMb: peaks.map((kb) => kb / 1024),
+    workerCpuMsPerDigest: (1000 * cpu.reduce((a, b) => a + b, 0)) / Math.max(1, sent),
+    benchCpuMsPerDigest: (1000 * benchCpu) / Math.max(1, sent),
+    load: os.loadavg()[0]!,
+    sample: tally.samples,
+  }
+}
+
+const runs: RunResult[] = []
+runs.push(await fanOut(1, editionDates[1]!))
+runs.push(await fanOut(2, editionDates[0]!))
+
+// --- the ceiling -------------------------------------------------------------------------------------------------
+async function ceiling(processes: number, rawMessage: string): Promise<{ perSecond: number; bytes: number }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'paperboy-ceiling-'))
+  const file = path.join(dir, 'message.eml')
+  await writeFile(file, rawMessage)
+  sink.reset()
+  const total = Number(args['ceiling-messages'])
+  const started = Date.now()
+  const procs = Array.from({ length: processes }, (_, i) =>
+    spawnChild('tests/bench/ceiling.ts', [sink.url, file, String(Math.ceil(total / processes)), '5', '20'], {}, `ceiling ${i + 1}`),
+  )
+  const results = await Promise.all(procs.map((p) => firstLine(p, 180_000).then((l) => JSON.parse(l) as { sent: number; failed: number })))
+  const tally = sink.snapshot()
+  await rm(dir, { recursive: true, force: true })
+  const sent = results.reduce((a, r) => a + r.sent, 0)
+  check(results.every((r) => r.failed === 0), `ceiling: ${results.map((r) => r.failed).join('+')} sends failed`)
+  return { perSecond: sent / ((tally.last - started) / 1000), bytes: Buffer.byteLength(rawMessage) }
+}
+// A real digest of this run, the one closest to the mean size.
+const two = runs[1]!
+const candidates = [...two.sample.values()].flat()
+const typical = candidates.sort((a, b) => Math.abs(a.length - two.meanBytes) - Math.abs(b.length - two.meanBytes))[0]!
+log('ceiling: nodemailer pooled, prebuilt message')
+const roof = await ceiling(2, typical)
+
+// --- the subscribe API -------------------------------------------------------------------------------------------
+log('subscribe API under autocannon')
+const api = spawnChild('tests/bench/api-server.ts', [], { ...env, SUBSCRIBE_RATE_LIMIT: '100000' }, 'api')
+const { port } = JSON.parse(await firstLine(api, 60_000)) as { port: number }
+let counter = 0
+const runId = randomUUID().slice(0, 6)
+const cannon = (seconds: number) =>
+  autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: Number(args['api-connections']),
+    duration: seconds,
+    requests: [{
+      method: 'POST',
+      path: '/api/subscriptions',
+      headers: { 'content-type': 'application/json' },
+      setupRequest: (req) => ({ ...req, body: JSON.stringify({ email: `load-${runId}-${counter++}@subscribe.bench`, topics: [pick(TOPICS).slug, pick(TOPICS).slug] }) }),
+    }],
+  })
+await cannon(2) // warm-up: JIT, connection pools
+const load = await cannon(Number(args['api-seconds']))
+api.kill('SIGTERM')
+const non2xx = load.non2xx + load.errors + load.timeouts
+check(non2xx === 0, `subscribe API: ${load.non2xx} non-2xx, ${load.errors} errors, ${load.timeouts} timeouts`)
+const { rows: [subscribed] } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM subscribers WHERE email LIKE $1`, [`load-${runId}-%`])
+check(subscribed!.n > 0, 'subscribe API: no subscriber written')
+
+// --- report ------------------------------------------------------------------------------------------------------
+const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
+console.log('')
+console.log(`Paperboy bench: ${fmt(N)} subscribers, SEND_CONCURRENCY ${args.concurrency}, ${new Date().toISOString()}`)
+console.log('')
+console.log('fan-out (plan + select + render + SMTP, end to end)')
+console.log('  workers  planned  sent     skipped  time     digests/s  vs ceiling  100k (extrapolated)  p50 / p99 latency*  peak RSS per worker')
+for (const r of runs) {
+  console.log(
+    `  ${String(r.workers).padEnd(8)} ${fmt(r.planned).padEnd(8)} ${fmt(r.sent).padEnd(8)} ${fmt(r.skipped).padEnd(8)} ${(fmt(r.seconds, 1) + ' s').padEnd(8)} ${fmt(r.perSecond).padEnd(10)} ${(fmt((100 * r.perSecond) / roof.perSecond) + ' %').padEnd(11)} ${(fmt((100_000 * r.seconds) / r.sent, 0) + ' s').padEnd(20)} ${(fmt(r.latency.p50 / 1000, 1) + ' / ' + fmt(r.latency.p99 / 1000, 1) + ' s').padEnd(19)} ${r.rssMb.map((m) => fmt(m) + ' MB').join(', ')}`,
+  )
+}
+console.log(`  worker CPU per digest: ${runs.map((r) => fmt(r.workerCpuMsPerDigest, 2) + ' ms').join(', ')}; bench process (planning + SMTP sink + polling) per digest: ${runs.map((r) => fmt(r.benchCpuMsPerDigest, 2) + ' ms').join(', ')}`)
+console.log(`  1-minute load average at the end of each run (2 cores): ${runs.map((r) => fmt(r.load, 1)).join(', ')}`)
+console.log(`  planning alone (sendEdition, from the bench process): ${runs.map((r) => fmt(r.planSeconds, 1) + ' s').join(', ')}`)
+console.log(`  mean message size ${fmt(two.meanBytes / 1024, 1)} KB`)
+console.log('  * latency = SMTP sink receive time minus the delivery row\'s created_at (planned → accepted by the sink),')
+console.log('    so it includes the time a batch waits in the queue behind the rest of the edition.')
+if (N === 100_000) console.log(`  100k measured: ${fmt(two.seconds, 1)} s with 2 workers`)
+console.log('')
+console.log(`ceiling: nodemailer pool (5 connections) × 2 processes, one prebuilt ${fmt(roof.bytes / 1024, 1)} KB message: ${fmt(roof.perSecond)} msgs/s`)
+console.log(`  2 workers reach ${fmt((100 * two.perSecond) / roof.perSecond)} % of it`)
+console.log('')
+console.log(`subscribe API (POST /api/subscriptions, ${args['api-connections']} connections, ${args['api-seconds']} s, distinct addresses): ` +
+  `${fmt(load.requests.average)} req/s, p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms, ${fmt(load.requests.total)} requests, ${non2xx} non-2xx/errors`)
+console.log('')
+console.log(failures.length === 0 ? 'correctness: OK (every due subscriber: one message or skipped with nothing to send; sampled papers match the match repository)' : `correctness: ${failures.length} FAILURE(S)`)
+for (const f of failures.slice(0, 20)) console.log(`  - ${f}`)
+
+// --- clean up ----------------------------------------------------------------------------------------------------
+await Promise.race([new Promise((r) => api.exitCode !== null ? r(null) : api.on('exit', r)), sleep(10_000)])
+for (const queue of [deps.queues.send, deps.queues.plan, deps.queues.ingest]) await queue.obliterate({ force: true }).catch(() => {})
+await deps.close()
+await db.end()
+await sink.close()
+if (!args['keep-db']) {
+  const admin = new pg.Client({ connectionString: ADMIN_URL })
+  await admin.connect()
+  await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`)
+  await admin.end()
+}
+process.exit(failures.length === 0 ? 0 : 1)
