@@ -58,6 +58,15 @@ export const ConfigSchema = z.object({
     .default('paperboy')
     .describe('Redis key prefix of the queues; separate installations sharing one Redis need different ones'),
   SEND_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(10).describe('Send jobs (batches of 100) run at once per worker process'),
+  SUBSCRIBE_RATE_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(100_000)
+    .default(20)
+    .describe('Subscribe requests per minute per client IP (POST /subscribe and /api/subscriptions together); 0 disables'),
+  SWEEP_EVERY_MS: z.coerce.number().int().min(100).default(60_000).describe('How often each worker looks for pending deliveries no queue holds'),
+  SWEEP_AFTER_MS: z.coerce.number().int().min(0).default(60_000).describe('How old a pending delivery must be before the sweeper re-queues it'),
   MAILCATCHER_SMTP_PORT: port.default(1025),
   MAILCATCHER_WEB_PORT: port.default(1080),
 })

@@ -67,7 +67,7 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
     logger,
   })
   const deliveryService = createDeliveryService({
-    deliveries, digests, matches, papers, subscribers, mailer, renderer, links, queues,
+    deliveries, matches, papers, mailer, renderer, links, queues,
     mailFrom: config.MAIL_FROM, paperPageBase: config.HF_API_URL, logger,
   })
   const digestService = createDigestService({

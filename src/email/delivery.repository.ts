@@ -4,7 +4,7 @@ import type { DeliveryKind, Frequency, Prisma, SubscriberStatus } from '../gener
 
 type Tx = Prisma.TransactionClient
 
-/** A delivery claimed by claimMany, with what sending it needs of its subscriber and edition. */
+/** A claimable delivery (from loadClaimable), with what sending it needs of its subscriber and edition. */
 export interface ClaimedDelivery {
   id: string
   kind: DeliveryKind
@@ -74,25 +74,21 @@ export function createDeliveryRepository(db: Db, messageIdDomain: string) {
     },
 
     /**
-     * claim() for a whole send batch in one statement (pending|failed → sending, attempts + 1), returning each claimed
-     * row with its subscriber and whether the address is suppressed (the same SHA-256 as emailHash, computed in SQL).
-     * Rows another worker holds, or already sent, are simply not returned.
+     * A send batch's rows that are still claimable (pending|failed), with each subscriber and whether the address is
+     * suppressed (the same SHA-256 as emailHash, computed in SQL), in one statement. Nothing is claimed here: each row
+     * is claimed right before its own SMTP transaction, so a crash strands at most the messages then on the wire.
      */
-    async claimMany(ids: readonly string[]): Promise<ClaimedDelivery[]> {
+    async loadClaimable(ids: readonly string[]): Promise<ClaimedDelivery[]> {
       if (ids.length === 0) return []
       const rows = await db.$queryRaw<ClaimedRow[]>`
-        WITH claimed AS (
-          UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, updated_at = CURRENT_TIMESTAMP
-          WHERE d.id = ANY (${[...ids]}::uuid[]) AND d.status IN ('pending', 'failed')
-          RETURNING d.id, d.kind, d.subscriber_id, d.edition_id, d.message_id
-        )
-        SELECT c.id::text AS id, c.kind::text AS kind, c.message_id, e.date::text AS edition_date,
+        SELECT d.id::text AS id, d.kind::text AS kind, d.message_id, e.date::text AS edition_date,
                s.id::text AS subscriber_id, s.email, s.status::text AS status, s.paused, s.frequency::text AS frequency,
                s.skip_empty,
                EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = encode(sha256(convert_to(s.email, 'UTF8')), 'hex')) AS suppressed
-        FROM claimed c
-        JOIN subscribers s ON s.id = c.subscriber_id
-        LEFT JOIN editions e ON e.id = c.edition_id`
+        FROM deliveries d
+        JOIN subscribers s ON s.id = d.subscriber_id
+        LEFT JOIN editions e ON e.id = d.edition_id
+        WHERE d.id = ANY (${[...ids]}::uuid[]) AND d.status IN ('pending', 'failed')`
       return rows.map((r) => ({
         id: r.id,
         kind: r.kind,
@@ -109,7 +105,7 @@ export function createDeliveryRepository(db: Db, messageIdDomain: string) {
       await db.$executeRaw`
         UPDATE deliveries d SET status = 'skipped', last_error = x.reason, updated_at = CURRENT_TIMESTAMP
         FROM unnest(${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.reason)}::text[]) AS x(id, reason)
-        WHERE d.id = x.id`
+        WHERE d.id = x.id AND d.status IN ('pending', 'failed')`
     },
 
     /** Back to `failed` (claimable, retried with the job), each with its error, in one statement. */
@@ -129,7 +125,7 @@ export function createDeliveryRepository(db: Db, messageIdDomain: string) {
         SET paper_ids = ARRAY(SELECT jsonb_array_elements_text(x.p)), paper_reasons = ARRAY(SELECT jsonb_array_elements_text(x.r)),
             updated_at = CURRENT_TIMESTAMP
         FROM jsonb_to_recordset(${JSON.stringify(rows.map((r) => ({ id: r.id, p: r.paperIds, r: r.paperReasons })))}::jsonb) AS x(id uuid, p jsonb, r jsonb)
-        WHERE d.id = x.id`
+        WHERE d.id = x.id AND d.status IN ('pending', 'failed')`
     },
 
     /**
@@ -149,16 +145,9 @@ export function createDeliveryRepository(db: Db, messageIdDomain: string) {
         ON CONFLICT (subscriber_id, paper_id) DO NOTHING`
     },
 
-    load: (id: string) => db.delivery.findUnique({ where: { id }, include: { subscriber: true, edition: true } }),
 
-    markSent: (id: string, now: Date) =>
-      db.delivery.update({ where: { id }, data: { status: 'sent', sentAt: now, lastError: null } }),
 
-    markSkipped: (id: string, reason: string) =>
-      db.delivery.update({ where: { id }, data: { status: 'skipped', lastError: reason } }),
 
-    markFailed: (id: string, error: string) =>
-      db.delivery.update({ where: { id }, data: { status: 'failed', lastError: error.slice(0, 1000) } }),
 
     /** A hard bounce: the delivery, the subscriber and the address (by hash, in the suppression list) in one go. */
     markBounced: (id: string, subscriberId: string, emailHash: string, error: string) =>

@@ -1,6 +1,5 @@
 import type { Logger } from 'pino'
 import { buildDigestData } from '../digests/digest-content.ts'
-import type { DigestRepository } from '../digests/digest.repository.ts'
 import type { MatchedPaper, MatchRepository } from '../digests/match.repository.ts'
 import { digestWindow } from '../digests/schedule.ts'
 import type { Subscriber } from '../generated/prisma/client.ts'
@@ -8,7 +7,6 @@ import type { Links } from '../links/urls.ts'
 import type { PaperRepository } from '../papers/paper.repository.ts'
 import type { Queues } from '../queues/queues.ts'
 import { emailHash } from '../subscribers/email-address.ts'
-import type { SubscriberRepository } from '../subscribers/subscriber.repository.ts'
 import type { ClaimedDelivery, DeliveryRepository } from './delivery.repository.ts'
 import { classifySmtpError, type Mailer, type OutgoingEmail } from './mailer.ts'
 import type { RenderedEmail, Renderer } from './render.ts'
@@ -27,10 +25,8 @@ export class TransientSendError extends Error {
 
 interface Deps {
   deliveries: DeliveryRepository
-  digests: Pick<DigestRepository, 'saveSelection' | 'markDigestSent'>
-  matches: Pick<MatchRepository, 'selectForSubscriber' | 'selectForSubscribers'>
+  matches: Pick<MatchRepository, 'selectForSubscribers'>
   papers: Pick<PaperRepository, 'findByIds'>
-  subscribers: Pick<SubscriberRepository, 'isSuppressed'>
   mailer: Mailer
   renderer: Renderer
   links: Links
@@ -40,8 +36,6 @@ interface Deps {
   logger: Logger
   now?: () => Date
 }
-
-type DigestDelivery = NonNullable<Awaited<ReturnType<DeliveryRepository['load']>>>
 
 export function createDeliveryService(deps: Deps) {
   const sender = parseSender(deps.mailFrom)
@@ -70,91 +64,6 @@ export function createDeliveryService(deps: Deps) {
         viewUrl: deps.links.view(subscriber.id, editionDate),
       },
     })
-  }
-
-  /** Selects this subscriber's papers for the delivery's edition. A retry selects again: nothing is recorded as sent yet. */
-  async function selectFor(delivery: DigestDelivery) {
-    const { subscriber } = delivery
-    const editionDate = delivery.edition!.date.toISOString().slice(0, 10)
-    const chosen = await deps.matches.selectForSubscriber({
-      subscriberId: subscriber.id, topics: subscriber.topics, keywords: subscriber.keywords,
-      minUpvotes: subscriber.minUpvotes, limit: subscriber.papersPerEmail, ...digestWindow(editionDate, subscriber.frequency),
-    })
-    return { editionDate, chosen }
-  }
-
-  /**
-   * Sends one delivery at most once: claim (pending|failed → sending), check the subscriber may still get it,
-   * render, send, record. Transient failures put the row back to `failed` and throw TransientSendError.
-   */
-  async function send(deliveryId: string): Promise<SendOutcome> {
-    if (!(await deps.deliveries.claim(deliveryId))) return 'not-claimed'
-    const delivery = await deps.deliveries.load(deliveryId)
-    if (!delivery) return 'not-claimed' // erased between claim and load
-    const { subscriber } = delivery
-    const hash = emailHash(subscriber.email)
-
-    const allowed =
-      delivery.kind === 'confirmation' ? subscriber.status === 'pending' || subscriber.status === 'unsubscribed'
-      : delivery.kind === 'digest' ? subscriber.status === 'active' && !subscriber.paused
-      : subscriber.status === 'active'
-    if (!allowed) {
-      await deps.deliveries.markSkipped(deliveryId, subscriber.paused ? 'subscriber paused' : `subscriber is ${subscriber.status}`)
-      return 'skipped'
-    }
-    if (await deps.subscribers.isSuppressed(hash)) {
-      await deps.deliveries.markSkipped(deliveryId, 'address is suppressed')
-      return 'skipped'
-    }
-
-    let rendered: RenderedEmail
-    let unsubscribeUrl: string | undefined
-    let paperIds: string[] = []
-    if (delivery.kind === 'confirmation') {
-      rendered = deps.renderer.render({ template: 'confirm', data: { ...common(subscriber), confirmUrl: deps.links.confirm(subscriber.id, now()), footerReason: footer.signup } })
-    } else if (delivery.kind === 'already_subscribed') {
-      unsubscribeUrl = deps.links.unsubscribe(subscriber.id)
-      rendered = deps.renderer.render({
-        template: 'already-subscribed',
-        data: { ...common(subscriber), manageUrl: deps.links.manage(subscriber.id), unsubscribeUrl, footerReason: footer.subscribed },
-      })
-    } else {
-      const { editionDate, chosen } = await selectFor(delivery)
-      if (chosen.length === 0 && subscriber.skipEmpty) {
-        await deps.deliveries.markSkipped(deliveryId, 'no paper matched')
-        return 'skipped'
-      }
-      const data = await composeDigest(subscriber, editionDate, chosen)
-      paperIds = data.papers.map((_, i) => chosen[i]!.paperId)
-      await deps.digests.saveSelection(deliveryId, paperIds, data.papers.map((p) => p.matched))
-      unsubscribeUrl = data.unsubscribeUrl
-      rendered = deps.renderer.render({ template: 'digest', data })
-    }
-
-    try {
-      await deps.mailer.send({
-        from: deps.mailFrom,
-        to: subscriber.email,
-        ...rendered,
-        messageId: delivery.messageId,
-        listId,
-        ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
-      })
-    } catch (error) {
-      const message = (error as Error).message
-      if (classifySmtpError(error) === 'permanent') {
-        await deps.deliveries.markBounced(deliveryId, subscriber.id, hash, message)
-        deps.logger.warn({ event: 'delivery.bounced', deliveryId }, 'permanent SMTP failure; address suppressed')
-        return 'bounced'
-      }
-      await deps.deliveries.markFailed(deliveryId, message)
-      deps.logger.info({ event: 'delivery.retry', deliveryId, err: message }, 'transient SMTP failure; will retry')
-      throw new TransientSendError(message, { cause: error })
-    }
-    if (delivery.kind === 'digest') await deps.digests.markDigestSent(deliveryId, subscriber.id, paperIds, now())
-    else await deps.deliveries.markSent(deliveryId, now())
-    deps.logger.debug({ event: 'delivery.sent', deliveryId, kind: delivery.kind }, 'sent')
-    return 'sent'
   }
 
   /** Why a claimed delivery must not be sent, or null when it may. */
@@ -190,7 +99,7 @@ export function createDeliveryService(deps: Deps) {
     email: OutgoingEmail
   }
 
-  async function sendClaimed(claimed: ClaimedDelivery[], counts: Record<SendOutcome, number>, untouched: Set<string>): Promise<Record<SendOutcome, number>> {
+  async function sendLoaded(claimed: ClaimedDelivery[], counts: Record<SendOutcome, number>): Promise<Record<SendOutcome, number>> {
     const skipped: { id: string; reason: string }[] = []
     const sendable: ClaimedDelivery[] = []
     for (const d of claimed) {
@@ -260,13 +169,15 @@ export function createDeliveryService(deps: Deps) {
       }
     }
     await deps.deliveries.markSkippedMany(skipped)
-    for (const { id } of skipped) untouched.delete(id)
     counts.skipped += skipped.length
     await deps.deliveries.saveSelections(selections)
 
     // The pool has a few connections per process and several batches run at once: a few messages in flight per
     // batch keep every connection busy without building a whole batch of 60 KB messages up front.
-    const sent: string[] = []
+    // Each row is claimed (pending|failed → sending) just before its SMTP transaction and marked sent just after it
+    // (the statement is issued at once and awaited at the end), so a crash leaves at most the messages then on the
+    // wire `sending` — never a whole batch. Those few are not sent again: at most once.
+    const marks: Promise<void>[] = []
     const failed: { id: string; error: string }[] = []
     const bounced: Outgoing[] = []
     const errors = new Map<string, string>()
@@ -275,26 +186,26 @@ export function createDeliveryService(deps: Deps) {
     const lane = async () => {
       while (next < outgoing.length) {
         const item = outgoing[next++]!
-        untouched.delete(item.delivery.id)
+        if (!(await deps.deliveries.claim(item.delivery.id))) {
+          counts['not-claimed']++
+          continue
+        }
         try {
           await sendOne(item.email)
-          sent.push(item.delivery.id)
         } catch (error) {
           const message = (error as Error).message
           errors.set(item.delivery.id, message)
           if (classifySmtpError(error) === 'permanent') bounced.push(item)
           else failed.push({ id: item.delivery.id, error: message })
+          continue
         }
+        // markSentMany also records a digest's papers in sent_papers; for a notice it just marks the row.
+        marks.push(deps.deliveries.markSentMany([item.delivery.id], now()))
+        counts.sent++
       }
     }
     await Promise.all(Array.from({ length: Math.min(IN_FLIGHT_PER_BATCH, outgoing.length) }, lane))
-
-    // Digests in one statement with their papers; notices (confirmation, "already subscribed": one-delivery jobs from
-    // the subscribe route) one by one, as soon as possible after acceptance.
-    const kinds = new Map(outgoing.map((o) => [o.delivery.id, o.delivery.kind]))
-    await deps.deliveries.markSentMany(sent.filter((id) => kinds.get(id) === 'digest'), now())
-    for (const id of sent) if (kinds.get(id) !== 'digest') await deps.deliveries.markSent(id, now())
-    counts.sent += sent.length
+    await Promise.all(marks)
     for (const { delivery } of bounced) {
       await deps.deliveries.markBounced(delivery.id, delivery.subscriber.id, emailHash(delivery.subscriber.email), errors.get(delivery.id)!)
       deps.logger.warn({ event: 'delivery.bounced', deliveryId: delivery.id }, 'permanent SMTP failure; address suppressed')
@@ -310,33 +221,23 @@ export function createDeliveryService(deps: Deps) {
   }
 
   return {
-    send,
     composeDigest,
 
     /**
-     * Sends a batch with a handful of statements whatever its size: one claim (pending|failed → sending) of the whole
-     * batch, one selection of every digest's papers, one read of those papers, one write of the selections, then the
-     * emails over the pooled transport a few at a time, then one statement marking the sent rows (and their papers).
-     * Each delivery keeps its own outcome: skipped, bounced, or transient failure (row back to `failed`; the batch
-     * throws after the others are done, so the queue retries it and only the failed rows are claimable again).
+     * Sends a batch with a handful of statements for the whole batch — one read of the claimable rows, one selection of
+     * every digest's papers, one read of those papers, one write of the selections — then, per email, a claim just
+     * before its SMTP transaction and a `sent` mark just after, a few emails in flight at a time over the pooled
+     * transport. Each delivery keeps its own outcome: skipped, bounced, or transient failure (row back to `failed`;
+     * the batch throws after the others are done, so the queue retries it and only the failed rows are claimable).
      * At most once: a crash after the SMTP server accepted a message leaves its row `sending`.
      */
     async sendBatch(deliveryIds: readonly string[]): Promise<Record<SendOutcome, number>> {
       const counts: Record<SendOutcome, number> = { sent: 0, skipped: 0, bounced: 0, 'not-claimed': 0 }
-      const claimed = await deps.deliveries.claimMany([...new Set(deliveryIds)])
-      counts['not-claimed'] = deliveryIds.length - claimed.length
-      // Claimed rows not yet handed to SMTP go back to `failed` if something unexpected (database, template) throws,
-      // so the job's retry can claim them again instead of leaving them `sending` forever.
-      const untouched = new Set(claimed.map((d) => d.id))
-      try {
-        return await sendClaimed(claimed, counts, untouched)
-      } catch (error) {
-        if (!(error instanceof TransientSendError) && untouched.size > 0) {
-          const message = `batch failed before sending: ${(error as Error).message}`
-          await deps.deliveries.markFailedMany([...untouched].map((id) => ({ id, error: message }))).catch(() => {})
-        }
-        throw error
-      }
+      const loaded = await deps.deliveries.loadClaimable([...new Set(deliveryIds)])
+      counts['not-claimed'] = deliveryIds.length - loaded.length
+      // If something unexpected (database, template) throws before a row is claimed, it stays pending|failed and
+      // the job's retry takes it again.
+      return sendLoaded(loaded, counts)
     },
     /**
      * Re-enqueues pending rows that no queue holds (lost with a Redis restart, or never enqueued because Redis was

@@ -53,7 +53,8 @@ function describe(error: unknown): Omit<ErrorBody, 'requestId' | 'error'> {
 function isUnavailable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = String((e as { code?: unknown }).code ?? '')
-    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'P1001', 'P1002', 'P1017', '57P01', '57P03', '53300'].includes(code)) return true
+    // P2024/P2028: no pool connection or transaction slot in time (overload): "try again", not a bug.
+    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'P1001', 'P1002', 'P1017', 'P2024', 'P2028', '57P01', '57P03', '53300'].includes(code)) return true
     if (/DatabaseNotReachable|Can't reach database|Connection terminated|connect ECONNREFUSED/i.test(String((e as Error).message ?? ''))) return true
   }
   return false

@@ -1,5 +1,9 @@
+import rateLimit from '@fastify/rate-limit'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import type { Redis } from 'ioredis'
 import { z } from 'zod'
+import { AppError } from '../errors.ts'
 import { SubscribeBody, SubscribeForm } from '../subscribers/subscriber.schemas.ts'
 import { TOPICS } from '../topics/catalogue.ts'
 import type { RouteDeps } from './route-deps.ts'
@@ -12,6 +16,44 @@ export const ACCEPTED = {
 export const Accepted = z.object({ status: z.literal('accepted'), message: z.string() })
 
 const SMALL_BODY = 16 * 1024
+
+/** The two routes that can make the service send an email to an address someone typed in. */
+const SUBSCRIBE_ROUTES = new Set(['POST /subscribe', 'POST /api/subscriptions'])
+const isSubscribeRoute = (request: FastifyRequest) => SUBSCRIBE_ROUTES.has(`${request.method} ${request.routeOptions.url}`)
+
+/**
+ * Subscription bombing, per client IP: at most SUBSCRIBE_RATE_LIMIT subscribe requests a minute across both subscribe
+ * routes (one counter), counted in Redis under the installation's QUEUE_PREFIX, so the limit holds across every API
+ * process. Counted in preHandler, after schema validation: a request rejected as malformed costs nothing and sends
+ * nothing. Over the limit: 429 with Retry-After and a clear message (JSON or a page, as the client asked). If Redis
+ * cannot answer, the request goes on and the subscribe itself answers 503 (it needs Redis to queue the email).
+ * Behind a reverse proxy the client IP is only right with trustProxy (src/server.ts sets it in production).
+ */
+export async function registerSubscribeRateLimit(
+  app: FastifyInstance,
+  deps: { config: object; redis?: Redis; queuePrefix?: string },
+): Promise<void> {
+  const config = deps.config as { SUBSCRIBE_RATE_LIMIT?: number }
+  const max = config.SUBSCRIBE_RATE_LIMIT ?? 20
+  if (max === 0) return
+  await app.register(rateLimit, {
+    global: true,
+    hook: 'preHandler',
+    max,
+    timeWindow: 60_000,
+    ...(deps.redis ? { redis: deps.redis, nameSpace: `${deps.queuePrefix ?? 'paperboy'}:subscribe-rate:` } : {}),
+    skipOnError: true,
+    allowList: (request) => !isSubscribeRoute(request),
+    addHeadersOnExceeding: { 'x-ratelimit-limit': true, 'x-ratelimit-remaining': true, 'x-ratelimit-reset': true },
+    addHeaders: { 'x-ratelimit-limit': true, 'x-ratelimit-remaining': true, 'x-ratelimit-reset': true, 'retry-after': true },
+    errorResponseBuilder: (_request, context) =>
+      new AppError(
+        'RATE_LIMITED',
+        429,
+        `Too many subscribe requests from your network: at most ${context.max} a minute. Please try again in ${context.after}.`,
+      ),
+  })
+}
 
 export const subscriptionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { deps }) => {
   app.get('/', { schema: { hide: true } }, async (_request, reply) =>

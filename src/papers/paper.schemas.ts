@@ -7,14 +7,17 @@ import { z } from 'zod'
  * Only what a stored row cannot do without is required.
  */
 
+// PostgreSQL text cannot hold U+0000: one NUL in one abstract must not cost the whole day, so it is dropped.
+const text = z.string().transform((value) => value.replaceAll('\u0000', ''))
+
 // Missing, null or malformed all mean "the source did not tell us".
 const optional = <T extends z.ZodType>(schema: T) => schema.nullish().catch(undefined)
 
-const Organization = z.object({ name: optional(z.string()), fullname: optional(z.string()) })
+const Organization = z.object({ name: optional(text), fullname: optional(text) })
 
 // A malformed author entry costs us that name, not the paper.
 const Author = z
-  .object({ name: z.string(), hidden: optional(z.boolean()) })
+  .object({ name: text, hidden: optional(z.boolean()) })
   .nullable()
   .catch(null)
 
@@ -22,34 +25,36 @@ const Author = z
 const Timestamp = z.iso.datetime({ offset: true })
 
 export const DailyPaper = z.object({
-  id: z
-    .string()
-    .trim()
-    .min(1, 'must not be empty')
-    .max(64)
-    .regex(/^\S+$/, 'must not contain spaces'),
-  title: z.string(),
-  summary: z.string(),
+  id: text.pipe(
+    z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(64)
+      .regex(/^\S+$/, 'must not contain spaces'),
+  ),
+  title: text,
+  summary: text,
   submittedOnDailyAt: Timestamp,
   upvotes: z.number().int().min(0),
   authors: optional(z.array(Author)),
   publishedAt: optional(Timestamp),
-  ai_summary: optional(z.string()),
-  ai_keywords: optional(z.array(z.string())),
-  githubRepo: optional(z.string()),
+  ai_summary: optional(text),
+  ai_keywords: optional(z.array(text)),
+  githubRepo: optional(text),
   githubStars: optional(z.number().int().min(0)),
-  projectPage: optional(z.string()),
+  projectPage: optional(text),
   organization: optional(Organization),
-  mediaUrls: optional(z.array(z.string())),
+  mediaUrls: optional(z.array(text)),
 })
 export type DailyPaper = z.infer<typeof DailyPaper>
 
 export const DailyPaperItem = z.object({
   paper: DailyPaper,
-  thumbnail: optional(z.string()),
+  thumbnail: optional(text),
   numComments: optional(z.number().int().min(0)),
   organization: optional(Organization),
-  mediaUrls: optional(z.array(z.string())),
+  mediaUrls: optional(z.array(text)),
 })
 export type DailyPaperItem = z.infer<typeof DailyPaperItem>
 

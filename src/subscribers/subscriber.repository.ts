@@ -8,7 +8,9 @@ type Tx = Prisma.TransactionClient
 /** The only Prisma access for subscribers and the suppression list. */
 export function createSubscriberRepository(db: Db) {
   return {
-    transaction: <T>(fn: (tx: Tx) => Promise<T>) => db.$transaction(fn, { timeout: 10_000 }),
+    // maxWait: a burst of subscribes of one address queues on its row lock and on the pool; Prisma's default of 2 s
+    // to get a connection turned such a burst (200 at once) into 500s. 10 s, as long as the transaction may run.
+    transaction: <T>(fn: (tx: Tx) => Promise<T>) => db.$transaction(fn, { timeout: 10_000, maxWait: 10_000 }),
 
     /**
      * Inserts the address if new, then locks its row for the rest of the transaction, so concurrent subscribes of one
