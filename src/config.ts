@@ -67,6 +67,9 @@ export const ConfigSchema = z.object({
     .describe('Subscribe requests per minute per client IP (POST /subscribe and /api/subscriptions together); 0 disables'),
   SWEEP_EVERY_MS: z.coerce.number().int().min(100).default(60_000).describe('How often each worker looks for pending deliveries no queue holds'),
   SWEEP_AFTER_MS: z.coerce.number().int().min(0).default(60_000).describe('How old a pending delivery must be before the sweeper re-queues it'),
+  DKIM_DOMAIN: z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be a domain such as example.org').optional(),
+  DKIM_SELECTOR: z.string().regex(/^[a-z0-9._-]+$/i, 'must be a DNS label such as paperboy').optional(),
+  DKIM_PRIVATE_KEY: z.string().min(1).optional().describe('PEM text, or the path of a PEM file'),
   MAILCATCHER_SMTP_PORT: port.default(1025),
   MAILCATCHER_WEB_PORT: port.default(1080),
 })
@@ -89,6 +92,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration: ${name} ${issue.message}${got}`)
   }
   const config = parsed.data
+  const dkim = [config.DKIM_DOMAIN, config.DKIM_SELECTOR, config.DKIM_PRIVATE_KEY].filter(Boolean).length
+  if (dkim !== 0 && dkim !== 3) {
+    throw new ConfigError('Invalid configuration: DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY go together (set all three or none)')
+  }
   if (config.NODE_ENV === 'production' && !config.APP_SECRET) {
     throw new ConfigError('Invalid configuration: APP_SECRET is required in production (at least 32 random bytes)')
   }
@@ -96,6 +103,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 function redact(name: string, value: string): string {
-  if (/SECRET|TOKEN/.test(name)) return '***'
+  if (/SECRET|TOKEN|KEY/.test(name)) return '***'
   return value.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@')
 }

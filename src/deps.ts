@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { createAdminRepository } from './admin/admin.repository.ts'
@@ -9,7 +10,7 @@ import { createDigestService } from './digests/digest.service.ts'
 import { createMatchRepository } from './digests/match.repository.ts'
 import { createDeliveryRepository } from './email/delivery.repository.ts'
 import { createDeliveryService } from './email/delivery.service.ts'
-import { createSmtpMailer, type Mailer } from './email/mailer.ts'
+import { createSmtpMailer, type DkimOptions, type Mailer } from './email/mailer.ts'
 import { createRenderer } from './email/render.ts'
 import { parseSender } from './email/sender.ts'
 import { createPages } from './http/pages.ts'
@@ -34,6 +35,14 @@ export interface Runtime {
   mailer?: Mailer
 }
 
+/** DKIM_PRIVATE_KEY holds PEM text or names a PEM file; read once at start, so a missing file stops the process. */
+async function dkimOptions(config: Config): Promise<DkimOptions | undefined> {
+  if (!config.DKIM_DOMAIN || !config.DKIM_SELECTOR || !config.DKIM_PRIVATE_KEY) return undefined
+  const key = config.DKIM_PRIVATE_KEY
+  const privateKey = key.includes('-----BEGIN') ? key : await readFile(key, 'utf8')
+  return { domainName: config.DKIM_DOMAIN, keySelector: config.DKIM_SELECTOR, privateKey }
+}
+
 /** One composition root for the API and the workers: every service is built here and nowhere else. */
 export async function createDeps(config: Config, runtime: Runtime, logger: Logger) {
   const prisma = createPrisma(runtime.databaseUrl)
@@ -41,7 +50,7 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
   await connectRedis(redis, config.REDIS_URL)
   const queuePrefix = runtime.queuePrefix ?? config.QUEUE_PREFIX
   const queues = createQueues(redis, queuePrefix, runtime.retryDelayMs)
-  const mailer = runtime.mailer ?? createSmtpMailer(runtime.smtpUrl)
+  const mailer = runtime.mailer ?? createSmtpMailer(runtime.smtpUrl, { dkim: await dkimOptions(config) })
   const renderer = await createRenderer()
   const pages = createPages()
   const links = createLinks(config.PUBLIC_URL, runtime.appSecret)

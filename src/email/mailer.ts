@@ -37,9 +37,19 @@ export function classifySmtpError(error: unknown): 'permanent' | 'transient' {
   return typeof code === 'number' && code >= 500 && code < 600 ? 'permanent' : 'transient'
 }
 
-/** A pooled nodemailer transport: connections are reused across sends instead of one TCP+SMTP handshake per email. */
-export function createSmtpMailer(smtpUrl: string, options: { maxConnections?: number } = {}): Mailer {
+export interface DkimOptions {
+  domainName: string
+  keySelector: string
+  privateKey: string
+}
+
+/**
+ * A pooled nodemailer transport: connections are reused across sends instead of one TCP+SMTP handshake per email.
+ * With `dkim`, nodemailer signs every message, the prebuilt (`sendFast`) ones included.
+ */
+export function createSmtpMailer(smtpUrl: string, options: { maxConnections?: number; dkim?: DkimOptions } = {}): Mailer {
   const transport = nodemailer.createTransport({
+    ...(options.dkim ? { dkim: options.dkim } : {}),
     url: smtpUrl,
     pool: true,
     maxConnections: options.maxConnections ?? 5,
