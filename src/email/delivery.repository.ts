@@ -45,13 +45,6 @@ export function createDeliveryRepository(db: Db, messageIdDomain: string) {
       return id
     },
 
-    /** Confirmation-type emails to this subscriber since each instant, for throttling. */
-    async countNoticesSince(tx: Tx, subscriberId: string, since: Date): Promise<number> {
-      return tx.delivery.count({
-        where: { subscriberId, kind: { in: ['confirmation', 'already_subscribed'] }, createdAt: { gt: since } },
-      })
-    },
-
     /** Both throttle windows in one round trip (for the subscribe transaction): notices since each instant. */
     async countNotices(tx: Tx, subscriberId: string, sinceDay: Date, sinceMonth: Date): Promise<{ lastDay: number; lastMonth: number }> {
       const [row] = await tx.$queryRaw<{ day: number; month: number }[]>`
@@ -97,6 +90,29 @@ export function createDeliveryRepository(db: Db, messageIdDomain: string) {
         subscriber: { id: r.subscriber_id, email: r.email, status: r.status, paused: r.paused, frequency: r.frequency, skipEmpty: r.skip_empty },
         suppressed: r.suppressed,
       }))
+    },
+
+    /**
+     * One round trip (one commit) per email on the send path: records the lane's previous email as `sent` (with its
+     * papers in sent_papers) and claims the next one (pending|failed → sending). True when the next one was claimed.
+     */
+    async markSentAndClaim(sentId: string | null, nextId: string, now: Date): Promise<boolean> {
+      const [row] = await db.$queryRaw<{ n: number }[]>`
+        WITH sent AS (
+          UPDATE deliveries d SET status = 'sent', sent_at = ${now}, last_error = NULL, updated_at = CURRENT_TIMESTAMP
+          WHERE d.id = ${sentId}::uuid AND d.status = 'sending'
+          RETURNING d.subscriber_id, d.paper_ids
+        ), recorded AS (
+          INSERT INTO sent_papers (subscriber_id, paper_id)
+          SELECT sent.subscriber_id, p.paper_id FROM sent CROSS JOIN LATERAL unnest(sent.paper_ids) AS p(paper_id)
+          ON CONFLICT (subscriber_id, paper_id) DO NOTHING
+        ), claimed AS (
+          UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, updated_at = CURRENT_TIMESTAMP
+          WHERE d.id = ${nextId}::uuid AND d.status IN ('pending', 'failed')
+          RETURNING d.id
+        )
+        SELECT count(*)::int AS n FROM claimed`
+      return (row?.n ?? 0) === 1
     },
 
     /** Each row's reason, in one statement. */

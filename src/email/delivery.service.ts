@@ -174,9 +174,9 @@ export function createDeliveryService(deps: Deps) {
 
     // The pool has a few connections per process and several batches run at once: a few messages in flight per
     // batch keep every connection busy without building a whole batch of 60 KB messages up front.
-    // Each row is claimed (pending|failed → sending) just before its SMTP transaction and marked sent just after it
-    // (the statement is issued at once and awaited at the end), so a crash leaves at most the messages then on the
-    // wire `sending` — never a whole batch. Those few are not sent again: at most once.
+    // Each row is claimed (pending|failed → sending) just before its SMTP transaction and marked sent right after it:
+    // the mark rides on the lane's next claim (one commit per email) or, for a lane's last email, goes alone. A crash
+    // leaves at most the emails then on the wire `sending` — never a whole batch — and those are not sent again.
     const marks: Promise<void>[] = []
     const failed: { id: string; error: string }[] = []
     const bounced: Outgoing[] = []
@@ -184,9 +184,12 @@ export function createDeliveryService(deps: Deps) {
     const sendOne = deps.mailer.sendFast ? deps.mailer.sendFast.bind(deps.mailer) : deps.mailer.send.bind(deps.mailer)
     let next = 0
     const lane = async () => {
+      let accepted: string | null = null
       while (next < outgoing.length) {
         const item = outgoing[next++]!
-        if (!(await deps.deliveries.claim(item.delivery.id))) {
+        const claimed = await deps.deliveries.markSentAndClaim(accepted, item.delivery.id, now())
+        accepted = null
+        if (!claimed) {
           counts['not-claimed']++
           continue
         }
@@ -199,10 +202,10 @@ export function createDeliveryService(deps: Deps) {
           else failed.push({ id: item.delivery.id, error: message })
           continue
         }
-        // markSentMany also records a digest's papers in sent_papers; for a notice it just marks the row.
-        marks.push(deps.deliveries.markSentMany([item.delivery.id], now()))
+        accepted = item.delivery.id
         counts.sent++
       }
+      if (accepted) marks.push(deps.deliveries.markSentMany([accepted], now()))
     }
     await Promise.all(Array.from({ length: Math.min(IN_FLIGHT_PER_BATCH, outgoing.length) }, lane))
     await Promise.all(marks)

@@ -19,15 +19,15 @@ export function createSubscriberRepository(db: Db) {
     async insertOrLock(
       tx: Tx,
       fields: { email: string; topics: string[]; keywords: string[]; timezone: string; sendHour: number },
-    ): Promise<{ subscriber: Subscriber; created: boolean }> {
+    ): Promise<{ subscriber: Pick<Subscriber, 'id' | 'status'>; created: boolean }> {
       const id = randomUUID()
       const inserted = await tx.$executeRaw`
         INSERT INTO subscribers (id, email, topics, keywords, timezone, send_hour)
         VALUES (${id}::uuid, ${fields.email}, ${fields.topics}::text[], ${fields.keywords}::text[], ${fields.timezone}, ${fields.sendHour})
         ON CONFLICT (email) DO NOTHING`
-      await tx.$queryRaw`SELECT id FROM subscribers WHERE email = ${fields.email} FOR UPDATE`
-      const subscriber = await tx.subscriber.findUniqueOrThrow({ where: { email: fields.email } })
-      return { subscriber, created: inserted === 1 }
+      const [row] = await tx.$queryRaw<Pick<Subscriber, 'id' | 'status'>[]>`
+        SELECT id::text AS id, status::text AS status FROM subscribers WHERE email = ${fields.email} FOR UPDATE`
+      return { subscriber: row!, created: inserted === 1 }
     },
 
     updateRequestedChoices: (tx: Tx, id: string, data: { topics?: string[]; keywords?: string[]; timezone?: string }) =>

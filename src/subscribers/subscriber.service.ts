@@ -83,13 +83,16 @@ export function createSubscriberService(deps: Deps) {
      * the email is queued, not when it is sent.
      */
     async subscribe(input: SubscribeBody): Promise<void> {
-      await checkKeywords(input.keywords)
-      if (await deps.subscribers.isSuppressed(emailHash(input.email))) return
-      try {
-        await deps.checkQueue()
-      } catch (error) {
-        throw serviceUnavailable('The mail queue', error)
-      }
+      // Independent checks, at once: keyword filters, the suppression list, and that the queue can take a job (so a
+      // Redis outage answers 503 before anything is written).
+      const [, suppressed] = await Promise.all([
+        checkKeywords(input.keywords),
+        deps.subscribers.isSuppressed(emailHash(input.email)),
+        deps.checkQueue().catch((error: unknown) => {
+          throw serviceUnavailable('The mail queue', error)
+        }),
+      ])
+      if (suppressed) return
       const deliveryId = await deps.subscribers.transaction(async (tx) => {
         const { subscriber, created } = await deps.subscribers.insertOrLock(tx, {
           email: input.email,
@@ -108,11 +111,12 @@ export function createSubscriberService(deps: Deps) {
             ...(input.timezone ? { timezone: input.timezone } : {}),
           })
         }
-        const t = now().getTime()
-        const lastDay = await deps.deliveries.countNoticesSince(tx, subscriber.id, new Date(t - 24 * 3600_000))
-        if (lastDay >= NOTICE_LIMITS.perDay) return null
-        const lastMonth = await deps.deliveries.countNoticesSince(tx, subscriber.id, new Date(t - 30 * 24 * 3600_000))
-        if (lastMonth >= NOTICE_LIMITS.perMonth) return null
+        // A row created just now has had no email yet: only existing ones are counted against the limits.
+        if (!created) {
+          const t = now().getTime()
+          const { lastDay, lastMonth } = await deps.deliveries.countNotices(tx, subscriber.id, new Date(t - 24 * 3600_000), new Date(t - 30 * 24 * 3600_000))
+          if (lastDay >= NOTICE_LIMITS.perDay || lastMonth >= NOTICE_LIMITS.perMonth) return null
+        }
         return deps.deliveries.create(tx, subscriber.id, subscriber.status === 'active' ? 'already_subscribed' : 'confirmation')
       })
       if (!deliveryId) return
