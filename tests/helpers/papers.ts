@@ -44,3 +44,18 @@ export function uniqueDay(month = '06', day = '12'): string {
 export async function pauseEveryoneElse(prisma: { subscriber: { updateMany(args: { where: { status: 'active'; paused: boolean }; data: { paused: boolean } }): Promise<unknown> } }) {
   await prisma.subscriber.updateMany({ where: { status: 'active', paused: false }, data: { paused: true } })
 }
+
+/** Waits until nothing of an edition is pending, sending or waiting for a retry; returns its counts by status. */
+export async function untilEditionSettled(
+  digestService: { progress(date: string): Promise<Record<string, number>> },
+  date: string,
+  timeoutMs = 20_000,
+): Promise<Record<string, number>> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const progress = await digestService.progress(date)
+    if (!progress.pending && !progress.sending && !progress.failed) return progress
+    if (Date.now() > deadline) throw new Error(`edition ${date} did not settle: ${JSON.stringify(progress)}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addDays, weekday } from '../../../src/digests/schedule.ts'
 import { emailHash } from '../../../src/subscribers/email-address.ts'
-import { pauseEveryoneElse, relabelledListing, uniqueDay, JULY_31, JUNE_12 } from '../../helpers/papers.ts'
+import { pauseEveryoneElse, relabelledListing, uniqueDay, JULY_31, JUNE_12, untilEditionSettled } from '../../helpers/papers.ts'
 import { anEmail, buildTestApp, type TestApp } from '../../helpers/test-app.ts'
 import type { CapturedMessage } from '../../helpers/smtp-sink.ts'
 
@@ -13,15 +13,7 @@ afterAll(async () => {
   await t.close()
 })
 
-async function untilSettled(date: string, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const progress = await t.deps.digestService.progress(date)
-    if (!progress.pending && !progress.sending && !progress.failed) return progress
-    if (Date.now() > deadline) throw new Error(`edition ${date} did not settle: ${JSON.stringify(progress)}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
+const untilSettled = (date: string, timeoutMs = 20_000) => untilEditionSettled(t.deps.digestService, date, timeoutMs)
 
 const titlesIn = (m: CapturedMessage) => [...m.parsed.text!.matchAll(/^\d+\. (.+)$/gm)].map((x) => x[1])
 const header = (m: CapturedMessage, name: string) =>

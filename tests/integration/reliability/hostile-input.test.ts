@@ -8,7 +8,7 @@ import { ConfigError, loadConfig } from '../../../src/config.ts'
 import { createRenderer } from '../../../src/email/render.ts'
 import { recordFigures } from '../../helpers/figures.ts'
 import { CRLF_STRINGS, HOSTILE_STRINGS, liveMarkup } from '../../helpers/hostile.ts'
-import { JUNE_12, uniqueDay } from '../../helpers/papers.ts'
+import { JUNE_12, uniqueDay, untilEditionSettled } from '../../helpers/papers.ts'
 import { anEmail, buildTestApp, pathOf, type TestApp } from '../../helpers/test-app.ts'
 
 /**
@@ -40,15 +40,7 @@ function expectNoLiveMarkup(html: string, baseline: { tags: Set<string>; scripts
   expect(extra, `${where}: tags the template does not have`).toEqual([])
 }
 
-async function untilSettled(date: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const p = await t.deps.digestService.progress(date)
-    if (!p.pending && !p.sending && !p.failed) return p
-    if (Date.now() > deadline) throw new Error(`edition ${date} did not settle: ${JSON.stringify(p)}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
+const untilSettled = (date: string, timeoutMs = 30_000) => untilEditionSettled(t.deps.digestService, date, timeoutMs)
 
 describe('hostile text in papers and keyword filters', () => {
   it('never becomes live markup in digests or pages, nor a header of its own', async () => {
