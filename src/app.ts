@@ -41,6 +41,8 @@ export async function buildApp(deps: RouteDeps['deps'], options: { logger?: Logg
         imgSrc: ["'self'", 'data:', 'https:'],
         formAction: ["'self'"],
         frameAncestors: ["'none'"],
+        // Only over HTTPS: on a plain-HTTP deployment (a LAN, development) it would send browsers to https:// for CSS.
+        upgradeInsecureRequests: deps.config.PUBLIC_URL.startsWith('https:') ? [] : null,
       },
     },
   })

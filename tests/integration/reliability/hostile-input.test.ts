@@ -261,6 +261,16 @@ describe('admin API guard, GDPR export and erase', () => {
 })
 
 describe('pages: security headers and state changes', () => {
+  it('asks browsers to upgrade insecure requests when the service is public over https', async () => {
+    const secure = await buildTestApp({ workers: false, env: { PUBLIC_URL: 'https://papers.example.org' } })
+    try {
+      const r = await secure.app.inject({ method: 'GET', url: '/', headers: { accept: 'text/html' } })
+      expect(String(r.headers['content-security-policy'])).toContain('upgrade-insecure-requests')
+    } finally {
+      await secure.close()
+    }
+  })
+
   it('send CSP, nosniff, frame-ancestors and friends on every page', async () => {
     const subscriber = await t.prisma.subscriber.create({ data: { email: anEmail('headers'), status: 'active' } })
     const pages = ['/', pathOf(t.deps.links.manage(subscriber.id)), pathOf(t.deps.links.unsubscribe(subscriber.id)), pathOf(t.deps.links.confirm(subscriber.id, new Date())), '/no-such-page']
@@ -274,6 +284,8 @@ describe('pages: security headers and state changes', () => {
       expect(csp).toContain("base-uri 'self'")
       expect(csp).toContain("form-action 'self'")
       expect(csp).not.toContain('unsafe-inline')
+      // PUBLIC_URL is plain http here: upgrading the page's own requests to https would break its CSS.
+      expect(csp).not.toContain('upgrade-insecure-requests')
       expect(r.headers['x-content-type-options']).toBe('nosniff')
       expect(r.headers['x-frame-options']).toBe('SAMEORIGIN')
       expect(r.headers['referrer-policy']).toBe('no-referrer')
