@@ -50,7 +50,6 @@ export function createDigestRepository(db: Db, messageIdDomain: string) {
       return { deliveryIds: row.ids, lastId: row.scanned }
     },
 
-    findEdition: (date: string) => db.edition.findUnique({ where: { date: new Date(`${date}T00:00:00.000Z`) } }),
 
     /** The digest a subscriber got (or is getting) for an edition date, for "view in browser". */
     findDigestDelivery: (subscriberId: string, date: string) =>
