@@ -1,14 +1,5 @@
 import { z } from 'zod'
-
-// Booleans from the environment are parsed explicitly: z.coerce.boolean() would read "false" as true.
-const isTimeZone = (tz: string): boolean => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz })
-    return true
-  } catch {
-    return false
-  }
-}
+import { isTimeZone } from './digests/schedule.ts'
 
 const port = z.coerce.number().int().min(1).max(65535)
 

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino'
 import type { DeliveryService } from '../email/delivery.service.ts'
 import type { Renderer } from '../email/render.ts'
-import { linkExpired, linkInvalid, subscriberGone, AppError } from '../errors.ts'
-import { verifyLink } from '../links/tokens.ts'
+import { AppError } from '../errors.ts'
+import { subscriberFromLink } from '../links/resolve.ts'
 import type { PaperRepository } from '../papers/paper.repository.ts'
 import type { Queues } from '../queues/queues.ts'
 import type { SubscriberRepository } from '../subscribers/subscriber.repository.ts'
@@ -40,13 +40,8 @@ export function createDigestService(deps: Deps) {
   const now = deps.now ?? (() => new Date())
 
   /** The subscriber a read-only ("view") link belongs to. */
-  async function readerOf(token: string): Promise<Subscriber> {
-    const result = verifyLink(deps.secret, token, 'view', now())
-    if (!result.ok) throw result.reason === 'expired' ? linkExpired() : linkInvalid()
-    const subscriber = await deps.subscribers.findById(result.subscriberId)
-    if (!subscriber) throw subscriberGone()
-    return subscriber
-  }
+  const readerOf = (token: string): Promise<Subscriber> =>
+    subscriberFromLink({ secret: deps.secret, token, purpose: 'view', now: now() }, (id) => deps.subscribers.findById(id))
 
   /** Walks subscribers in id order, a batch at a time, queueing each batch's new deliveries as soon as it is written. */
   async function plan(input: { editionDate?: string }): Promise<number> {

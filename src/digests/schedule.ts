@@ -18,6 +18,16 @@ export function addDays(date: string, days: number): string {
   return new Date(new Date(`${date}T00:00:00Z`).getTime() + days * DAY_MS).toISOString().slice(0, 10)
 }
 
+/** True for a time zone this runtime knows (IANA names such as Europe/Paris). */
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz })
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** The calendar date at `now` in an IANA time zone, as YYYY-MM-DD. */
 export function localDate(now: Date, timeZone: string): string {
   // en-CA formats as YYYY-MM-DD.

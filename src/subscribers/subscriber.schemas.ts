@@ -1,15 +1,7 @@
 import { z } from 'zod'
+import { isTimeZone } from '../digests/schedule.ts'
 import { TOPICS, unknownTopics } from '../topics/catalogue.ts'
 import { parseEmailAddress } from './email-address.ts'
-
-export const isTimeZone = (tz: string): boolean => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz })
-    return true
-  } catch {
-    return false
-  }
-}
 
 export const EmailAddress = z
   .string({ error: 'email is required' })

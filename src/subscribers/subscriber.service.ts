@@ -1,9 +1,10 @@
 import type { Logger } from 'pino'
 import type { Db } from '../db/client.ts'
 import type { DeliveryRepository } from '../email/delivery.repository.ts'
-import { linkExpired, linkInvalid, serviceUnavailable, subscriberGone, validationFailed } from '../errors.ts'
+import { serviceUnavailable, subscriberGone, validationFailed } from '../errors.ts'
 import type { Subscriber } from '../generated/prisma/client.ts'
-import { verifyLink, type LinkPurpose } from '../links/tokens.ts'
+import { subscriberFromLink } from '../links/resolve.ts'
+import type { LinkPurpose } from '../links/tokens.ts'
 import type { Links } from '../links/urls.ts'
 import type { Queues } from '../queues/queues.ts'
 import { emailHash } from './email-address.ts'
@@ -30,13 +31,8 @@ interface Deps {
 export function createSubscriberService(deps: Deps) {
   const now = deps.now ?? (() => new Date())
 
-  async function resolve(token: string, purpose: LinkPurpose): Promise<Subscriber> {
-    const result = verifyLink(deps.secret, token, purpose, now())
-    if (!result.ok) throw result.reason === 'expired' ? linkExpired() : linkInvalid()
-    const subscriber = await deps.subscribers.findById(result.subscriberId)
-    if (!subscriber) throw subscriberGone()
-    return subscriber
-  }
+  const resolve = (token: string, purpose: LinkPurpose): Promise<Subscriber> =>
+    subscriberFromLink({ secret: deps.secret, token, purpose, now: now() }, (id) => deps.subscribers.findById(id))
 
   /** Keyword filters that PostgreSQL would reduce to nothing (only stop words or punctuation) are rejected. */
   async function checkKeywords(keywords: readonly string[] | undefined): Promise<void> {

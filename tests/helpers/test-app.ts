@@ -1,23 +1,14 @@
 import { randomUUID } from 'node:crypto'
-import { createServer } from 'node:net'
 import pino from 'pino'
 import { buildApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
 import { createDeps, type Deps } from '../../src/deps.ts'
 import { startWorkers, type RunningWorkers } from '../../workers/workers.ts'
 import { TEST_APP_SECRET, TEST_DATABASE_URL, TEST_REDIS_URL } from './env.ts'
+import { freePort } from './processes.ts'
 import { startSmtpSink, type SmtpSink } from './smtp-sink.ts'
 
 export const PUBLIC_URL = 'http://paperboy.test'
-
-/** A TCP port nobody listens on right now (the OS picks it; it is free again once this resolves). */
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as { port: number }).port
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
 
 /**
  * The real app on the real Postgres and Redis, sending over real SMTP to a sink in this process. Each call gets its
