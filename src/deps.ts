@@ -4,7 +4,7 @@ import type { Logger } from 'pino'
 import { createAdminRepository } from './admin/admin.repository.ts'
 import { createMetrics } from './admin/metrics.ts'
 import type { Config } from './config.ts'
-import { createPrisma, type Db } from './db/client.ts'
+import { createPool, createPrisma, type Db } from './db/client.ts'
 import { createDigestRepository } from './digests/digest.repository.ts'
 import { createDigestService } from './digests/digest.service.ts'
 import { createMatchRepository } from './digests/match.repository.ts'
@@ -45,7 +45,8 @@ async function dkimOptions(config: Config): Promise<DkimOptions | undefined> {
 
 /** One composition root for the API and the workers: every service is built here and nowhere else. */
 export async function createDeps(config: Config, runtime: Runtime, logger: Logger) {
-  const prisma = createPrisma(runtime.databaseUrl)
+  const pool = createPool(runtime.databaseUrl)
+  const prisma = createPrisma(pool)
   const redis = createRedis(config.REDIS_URL, 'producer')
   await connectRedis(redis, config.REDIS_URL)
   const queuePrefix = runtime.queuePrefix ?? config.QUEUE_PREFIX
@@ -54,9 +55,9 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
   const renderer = await createRenderer()
   const pages = createPages()
   const links = createLinks(config.PUBLIC_URL, runtime.appSecret)
-  const subscribers = createSubscriberRepository(prisma)
   const messageIdDomain = parseSender(config.MAIL_FROM).domain
-  const deliveries = createDeliveryRepository(prisma, messageIdDomain)
+  const subscribers = createSubscriberRepository(prisma, pool, messageIdDomain)
+  const deliveries = createDeliveryRepository(prisma, pool)
   const papers = createPaperRepository(prisma)
   const digests = createDigestRepository(prisma, messageIdDomain)
   const matches = createMatchRepository(prisma)
@@ -65,7 +66,6 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
   const subscriberService = createSubscriberService({
     db: prisma,
     subscribers,
-    deliveries,
     queues,
     links,
     secret: runtime.appSecret,
@@ -114,6 +114,7 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
       mailer.close()
       redis.disconnect()
       await prisma.$disconnect()
+      await pool.end()
     },
   }
 }

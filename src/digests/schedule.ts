@@ -46,6 +46,10 @@ export function isDueOn(subscriber: { frequency: Frequency; weeklyDay: number },
 }
 
 /** "Friday, 12 June 2026" */
+// One formatter for the process: making an Intl.DateTimeFormat costs more than formatting with it, and the send path
+// labels every digest.
+const DATE_LABEL = new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })
+
 export function dateLabel(date: string): string {
-  return new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${date}T00:00:00Z`))
+  return DATE_LABEL.format(new Date(`${date}T00:00:00Z`))
 }

@@ -1,8 +1,5 @@
-import { randomUUID } from 'node:crypto'
-import type { Db } from '../db/client.ts'
-import type { DeliveryKind, Frequency, Prisma, SubscriberStatus } from '../generated/prisma/client.ts'
-
-type Tx = Prisma.TransactionClient
+import type { Db, Sql } from '../db/client.ts'
+import type { DeliveryKind, Frequency, SubscriberStatus } from '../generated/prisma/client.ts'
 
 /** A claimable delivery (from loadClaimable), with what sending it needs of its subscriber and edition. */
 export interface ClaimedDelivery {
@@ -36,36 +33,25 @@ interface ClaimedRow {
   suppressed: boolean
 }
 
+const MARK_SENT_AND_CLAIM = `
+  WITH sent AS (
+    UPDATE deliveries d SET status = 'sent', sent_at = $3, last_error = NULL, updated_at = CURRENT_TIMESTAMP
+    WHERE d.id = $1::uuid AND d.status = 'sending'
+    RETURNING d.subscriber_id, d.paper_ids
+  ), recorded AS (
+    INSERT INTO sent_papers (subscriber_id, paper_id)
+    SELECT sent.subscriber_id, p.paper_id FROM sent CROSS JOIN LATERAL unnest(sent.paper_ids) AS p(paper_id)
+    ON CONFLICT (subscriber_id, paper_id) DO NOTHING
+  ), claimed AS (
+    UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, updated_at = CURRENT_TIMESTAMP
+    WHERE d.id = $2::uuid AND d.status IN ('pending', 'failed')
+    RETURNING d.id
+  )
+  SELECT count(*)::int AS n FROM claimed`
+
 /** The only Prisma access for deliveries: the outbox and its state machine. */
-export function createDeliveryRepository(db: Db, messageIdDomain: string) {
+export function createDeliveryRepository(db: Db, sql: Sql) {
   return {
-    async create(tx: Tx, subscriberId: string, kind: DeliveryKind): Promise<string> {
-      const id = randomUUID()
-      await tx.delivery.create({ data: { id, kind, subscriberId, messageId: `<${id}@${messageIdDomain}>` } })
-      return id
-    },
-
-    /** Both throttle windows in one round trip (for the subscribe transaction): notices since each instant. */
-    async countNotices(tx: Tx, subscriberId: string, sinceDay: Date, sinceMonth: Date): Promise<{ lastDay: number; lastMonth: number }> {
-      const [row] = await tx.$queryRaw<{ day: number; month: number }[]>`
-        SELECT count(*) FILTER (WHERE created_at > ${sinceDay})::int AS day, count(*)::int AS month
-        FROM deliveries
-        WHERE subscriber_id = ${subscriberId}::uuid AND kind IN ('confirmation', 'already_subscribed') AND created_at > ${sinceMonth}`
-      return { lastDay: row?.day ?? 0, lastMonth: row?.month ?? 0 }
-    },
-
-    /**
-     * pending|failed → sending in one statement. Only one worker can win; a row left `sending` by a crash after the
-     * SMTP server accepted it is never claimed again (at most once).
-     */
-    async claim(id: string): Promise<boolean> {
-      const { count } = await db.delivery.updateMany({
-        where: { id, status: { in: ['pending', 'failed'] } },
-        data: { status: 'sending', attempts: { increment: 1 } },
-      })
-      return count === 1
-    },
-
     /**
      * A send batch's rows that are still claimable (pending|failed), with each subscriber and whether the address is
      * suppressed (the same SHA-256 as emailHash, computed in SQL), in one statement. Nothing is claimed here: each row
@@ -97,22 +83,9 @@ export function createDeliveryRepository(db: Db, messageIdDomain: string) {
      * papers in sent_papers) and claims the next one (pending|failed → sending). True when the next one was claimed.
      */
     async markSentAndClaim(sentId: string | null, nextId: string, now: Date): Promise<boolean> {
-      const [row] = await db.$queryRaw<{ n: number }[]>`
-        WITH sent AS (
-          UPDATE deliveries d SET status = 'sent', sent_at = ${now}, last_error = NULL, updated_at = CURRENT_TIMESTAMP
-          WHERE d.id = ${sentId}::uuid AND d.status = 'sending'
-          RETURNING d.subscriber_id, d.paper_ids
-        ), recorded AS (
-          INSERT INTO sent_papers (subscriber_id, paper_id)
-          SELECT sent.subscriber_id, p.paper_id FROM sent CROSS JOIN LATERAL unnest(sent.paper_ids) AS p(paper_id)
-          ON CONFLICT (subscriber_id, paper_id) DO NOTHING
-        ), claimed AS (
-          UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, updated_at = CURRENT_TIMESTAMP
-          WHERE d.id = ${nextId}::uuid AND d.status IN ('pending', 'failed')
-          RETURNING d.id
-        )
-        SELECT count(*)::int AS n FROM claimed`
-      return (row?.n ?? 0) === 1
+      // A named (prepared) statement: parsed and planned once per connection, not once per email.
+      const { rows } = await sql.query<{ n: number }>({ name: 'delivery-mark-sent-and-claim', text: MARK_SENT_AND_CLAIM, values: [sentId, nextId, now] })
+      return (rows[0]?.n ?? 0) === 1
     },
 
     /** Each row's reason, in one statement. */

@@ -1,37 +1,70 @@
 import { randomUUID } from 'node:crypto'
-import type { Db } from '../db/client.ts'
+import type { Db, Sql } from '../db/client.ts'
 import type { Prisma, Subscriber } from '../generated/prisma/client.ts'
 import type { PreferencesBody } from './subscriber.schemas.ts'
 
 type Tx = Prisma.TransactionClient
 
+/** At most this many confirmation or "already subscribed" emails to one address in 30 days (and one a day). */
+export const NOTICES_PER_MONTH = 4
+
+export interface SubscribeRequest {
+  email: string
+  emailHash: string
+  /** Absent = not sent with the request: a new row gets the default, an unconfirmed one keeps what it had. */
+  topics?: string[]
+  keywords?: string[]
+  timezone?: string
+  defaults: { timezone: string; sendHour: number }
+  now: Date
+}
+
 /** The only Prisma access for subscribers and the suppression list. */
-export function createSubscriberRepository(db: Db) {
+export function createSubscriberRepository(db: Db, sql: Sql, messageIdDomain: string) {
   return {
-    // maxWait: a burst of subscribes of one address queues on its row lock and on the pool; Prisma's default of 2 s
-    // to get a connection turned such a burst (200 at once) into 500s. 10 s, as long as the transaction may run.
-    transaction: <T>(fn: (tx: Tx) => Promise<T>) => db.$transaction(fn, { timeout: 10_000, maxWait: 10_000 }),
-
     /**
-     * Inserts the address if new, then locks its row for the rest of the transaction, so concurrent subscribes of one
-     * address serialise here: one row, one decision about the email.
+     * A subscribe request in one statement (one round trip, one commit), returning the id of the email to send, or
+     * null when none is due: the address is suppressed or bounced, or it had an email in the last day or
+     * NOTICES_PER_MONTH in the last 30 days. INSERT … ON CONFLICT DO UPDATE locks an existing row and works on its
+     * latest version, so concurrent subscribes of one address serialise on that row: the first sets last_notice_*,
+     * the others see it and send nothing. Choices sent with a request replace those of an unconfirmed subscriber; an
+     * active subscriber's are only changed through the signed preferences link.
      */
-    async insertOrLock(
-      tx: Tx,
-      fields: { email: string; topics: string[]; keywords: string[]; timezone: string; sendHour: number },
-    ): Promise<{ subscriber: Pick<Subscriber, 'id' | 'status'>; created: boolean }> {
-      const id = randomUUID()
-      const inserted = await tx.$executeRaw`
-        INSERT INTO subscribers (id, email, topics, keywords, timezone, send_hour)
-        VALUES (${id}::uuid, ${fields.email}, ${fields.topics}::text[], ${fields.keywords}::text[], ${fields.timezone}, ${fields.sendHour})
-        ON CONFLICT (email) DO NOTHING`
-      const [row] = await tx.$queryRaw<Pick<Subscriber, 'id' | 'status'>[]>`
-        SELECT id::text AS id, status::text AS status FROM subscribers WHERE email = ${fields.email} FOR UPDATE`
-      return { subscriber: row!, created: inserted === 1 }
+    async subscribe(request: SubscribeRequest): Promise<string | null> {
+      const deliveryId = randomUUID()
+      const { rows } = await sql.query<{ id: string }>(
+        `WITH suppressed AS MATERIALIZED (
+           SELECT EXISTS (SELECT 1 FROM suppressions WHERE email_hash = $2) AS yes
+         ), upsert AS (
+           INSERT INTO subscribers AS s (id, email, topics, keywords, timezone, send_hour, last_notice_at, last_notice_id, updated_at)
+           SELECT $1::uuid, $3, coalesce($4::text[], '{}'), coalesce($5::text[], '{}'), coalesce($6, $7), $8::int, $9::timestamptz, $10::uuid, $9::timestamptz
+           FROM suppressed WHERE NOT suppressed.yes
+           ON CONFLICT (email) DO UPDATE SET
+             topics = CASE WHEN s.status IN ('pending', 'unsubscribed') AND $4::text[] IS NOT NULL THEN EXCLUDED.topics ELSE s.topics END,
+             keywords = CASE WHEN s.status IN ('pending', 'unsubscribed') AND $5::text[] IS NOT NULL THEN EXCLUDED.keywords ELSE s.keywords END,
+             timezone = CASE WHEN s.status IN ('pending', 'unsubscribed') AND $6::text IS NOT NULL THEN EXCLUDED.timezone ELSE s.timezone END,
+             updated_at = EXCLUDED.updated_at,
+             (last_notice_at, last_notice_id) = (
+               SELECT CASE WHEN due THEN EXCLUDED.last_notice_at ELSE s.last_notice_at END, CASE WHEN due THEN EXCLUDED.last_notice_id ELSE s.last_notice_id END
+               FROM (SELECT s.status <> 'bounced'
+                       AND (s.last_notice_at IS NULL OR s.last_notice_at <= $9::timestamptz - interval '1 day')
+                       AND (SELECT count(*) FROM deliveries d
+                            WHERE d.subscriber_id = s.id AND d.kind IN ('confirmation', 'already_subscribed')
+                              AND d.created_at > $9::timestamptz - interval '30 days') < $11 AS due) AS decision
+             )
+           RETURNING s.id, s.status, s.last_notice_id = $10::uuid AS notify
+         )
+         INSERT INTO deliveries (id, kind, subscriber_id, message_id, created_at, updated_at)
+         SELECT $10::uuid, (CASE WHEN u.status = 'active' THEN 'already_subscribed' ELSE 'confirmation' END)::delivery_kind, u.id, $12, $9::timestamptz, $9::timestamptz
+         FROM upsert u WHERE u.notify
+         RETURNING id::text AS id`,
+        [
+          randomUUID(), request.emailHash, request.email, request.topics ?? null, request.keywords ?? null, request.timezone ?? null,
+          request.defaults.timezone, request.defaults.sendHour, request.now, deliveryId, NOTICES_PER_MONTH, `<${deliveryId}@${messageIdDomain}>`,
+        ],
+      )
+      return rows[0]?.id ?? null
     },
-
-    updateRequestedChoices: (tx: Tx, id: string, data: { topics?: string[]; keywords?: string[]; timezone?: string }) =>
-      tx.subscriber.update({ where: { id }, data }),
 
     findById: (id: string) => db.subscriber.findUnique({ where: { id } }),
 
@@ -74,10 +107,6 @@ export function createSubscriberRepository(db: Db) {
     async erase(id: string): Promise<boolean> {
       const { count } = await db.subscriber.deleteMany({ where: { id } })
       return count === 1
-    },
-
-    async isSuppressed(emailHash: string): Promise<boolean> {
-      return (await db.suppression.count({ where: { emailHash } })) > 0
     },
   }
 }

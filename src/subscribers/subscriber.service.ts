@@ -1,6 +1,5 @@
 import type { Logger } from 'pino'
 import type { Db } from '../db/client.ts'
-import type { DeliveryRepository } from '../email/delivery.repository.ts'
 import { serviceUnavailable, subscriberGone, validationFailed } from '../errors.ts'
 import type { Subscriber } from '../generated/prisma/client.ts'
 import { subscriberFromLink } from '../links/resolve.ts'
@@ -11,13 +10,10 @@ import { emailHash } from './email-address.ts'
 import type { SubscriberRepository } from './subscriber.repository.ts'
 import type { Preferences, PreferencesBody, SubscribeBody } from './subscriber.schemas.ts'
 
-/** Per address: at most one confirmation-type email a day and a few a month, so the form cannot be used to bomb. */
-export const NOTICE_LIMITS = { perDay: 1, perMonth: 4 } as const
 
 interface Deps {
   db: Db
   subscribers: SubscriberRepository
-  deliveries: DeliveryRepository
   queues: Pick<Queues, 'enqueueSends'>
   links: Links
   secret: string
@@ -75,45 +71,26 @@ export function createSubscriberService(deps: Deps) {
   return {
     /**
      * Always resolves the same way whatever the address's state (no enumeration). Writes the subscriber and, unless
-     * throttled or suppressed, one confirmation or "already subscribed" delivery in one transaction; resolves when
-     * the email is queued, not when it is sent.
+     * throttled (one a day, NOTICES_PER_MONTH in 30 days: the form cannot be used to bomb an inbox) or suppressed, one
+     * confirmation or "already subscribed" delivery in one statement; resolves when the email is queued, not sent.
      */
     async subscribe(input: SubscribeBody): Promise<void> {
-      // Independent checks, at once: keyword filters, the suppression list, and that the queue can take a job (so a
-      // Redis outage answers 503 before anything is written).
-      const [, suppressed] = await Promise.all([
+      // Independent checks, at once: keyword filters, and that the queue can take a job (so a Redis outage answers 503
+      // before anything is written).
+      await Promise.all([
         checkKeywords(input.keywords),
-        deps.subscribers.isSuppressed(emailHash(input.email)),
         deps.checkQueue().catch((error: unknown) => {
           throw serviceUnavailable('The mail queue', error)
         }),
       ])
-      if (suppressed) return
-      const deliveryId = await deps.subscribers.transaction(async (tx) => {
-        const { subscriber, created } = await deps.subscribers.insertOrLock(tx, {
-          email: input.email,
-          topics: input.topics ?? [],
-          keywords: input.keywords ?? [],
-          timezone: input.timezone ?? deps.defaults.timezone,
-          sendHour: deps.defaults.sendHour,
-        })
-        if (subscriber.status === 'bounced') return null
-        // Choices sent with a new request replace those of an unconfirmed one; an active subscriber's are never
-        // changed from the public form, only through the signed preferences link.
-        if (!created && subscriber.status !== 'active') {
-          await deps.subscribers.updateRequestedChoices(tx, subscriber.id, {
-            ...(input.topics ? { topics: input.topics } : {}),
-            ...(input.keywords ? { keywords: input.keywords } : {}),
-            ...(input.timezone ? { timezone: input.timezone } : {}),
-          })
-        }
-        // A row created just now has had no email yet: only existing ones are counted against the limits.
-        if (!created) {
-          const t = now().getTime()
-          const { lastDay, lastMonth } = await deps.deliveries.countNotices(tx, subscriber.id, new Date(t - 24 * 3600_000), new Date(t - 30 * 24 * 3600_000))
-          if (lastDay >= NOTICE_LIMITS.perDay || lastMonth >= NOTICE_LIMITS.perMonth) return null
-        }
-        return deps.deliveries.create(tx, subscriber.id, subscriber.status === 'active' ? 'already_subscribed' : 'confirmation')
+      const deliveryId = await deps.subscribers.subscribe({
+        email: input.email,
+        emailHash: emailHash(input.email),
+        ...(input.topics ? { topics: input.topics } : {}),
+        ...(input.keywords ? { keywords: input.keywords } : {}),
+        ...(input.timezone ? { timezone: input.timezone } : {}),
+        defaults: deps.defaults,
+        now: now(),
       })
       if (!deliveryId) return
       // The row is committed; if Redis fails now, the sweeper queues it later. The request still succeeded.

@@ -1,4 +1,4 @@
-// npm run bench [-- --subscribers 100000] [--concurrency 10] [--api-seconds 10] [--keep-db]
+// npm run bench [-- --subscribers 100000] [--concurrency 10] [--api-seconds 10] [--keep-db] [--only fanout|api]
 //
 // One run, on this machine's PostgreSQL and Redis and a counting SMTP sink in this process (real TCP SMTP):
 //   1. fresh database (created, migrated by src/db/migrate.ts), N subscribers with realistic choices;
@@ -13,7 +13,7 @@
 // Exits 1 when a correctness check fails.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import os, { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -40,6 +40,8 @@ const { values: args } = parseArgs({
     'api-connections': { type: 'string', default: '50' },
     'ceiling-messages': { type: 'string', default: '10000' },
     'keep-db': { type: 'boolean', default: false },
+    // for working on one part: `fanout` (fan-out runs and ceiling) or `api` (the subscribe API alone)
+    only: { type: 'string' },
   },
 })
 const N = Number(args.subscribers)
@@ -100,6 +102,19 @@ function cpuSeconds(pid: number): number {
   } catch {
     return 0
   }
+}
+
+/** CPU seconds of every running process with this command name (PostgreSQL's backends, redis-server). */
+function cpuSecondsOf(command: string): number {
+  let total = 0
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).startsWith(command)) total += cpuSeconds(Number(entry))
+    } catch { /* gone */ }
+  }
+  return total
 }
 
 function statusOf(pid: number): { hwmKb: number; rssKb: number } {
@@ -217,6 +232,8 @@ interface RunResult {
   rssMb: number[]
   workerCpuMsPerDigest: number
   benchCpuMsPerDigest: number
+  postgresCpuMsPerDigest: number
+  redisCpuMsPerDigest: number
   load: number
   sample: Map<string, string[]>
 }
@@ -259,6 +276,7 @@ async function fanOut(workerCount: number, editionDate: string): Promise<RunResu
   const cpu = workers.map(() => 0)
   const cpuAtStart = workers.map((w) => cpuSeconds(w.pid!))
   const selfAtStart = process.cpuUsage()
+  const servicesAtStart = { postgres: cpuSecondsOf('postgres'), redis: cpuSecondsOf('redis-server') }
   const sampler = setInterval(() => workers.forEach((w, i) => {
     peaks[i] = Math.max(peaks[i]!, statusOf(w.pid!).hwmKb)
     cpu[i] = cpuSeconds(w.pid!) - cpuAtStart[i]!
@@ -276,12 +294,13 @@ async function fanOut(workerCount: number, editionDate: string): Promise<RunResu
     const open = (progress.pending ?? 0) + (progress.sending ?? 0) + (progress.failed ?? 0)
     if (open === 0) break
     if (Date.now() > deadline) { failures.push(`run ${workerCount}: not settled in time: ${JSON.stringify(progress)}`); break }
-    await sleep(100)
+    await sleep(500) // the end time is the sink's last message; polling only has to notice it
   }
   const settled = Date.now()
   clearInterval(sampler)
   workers.forEach((w, i) => { peaks[i] = Math.max(peaks[i]!, statusOf(w.pid!).hwmKb); cpu[i] = cpuSeconds(w.pid!) - cpuAtStart[i]! })
   const self = process.cpuUsage(selfAtStart)
+  const services = { postgres: cpuSecondsOf('postgres') - servicesAtStart.postgres, redis: cpuSecondsOf('redis-server') - servicesAtStart.redis }
   const benchCpu = (self.user + self.system) / 1e6
 
   // Stop the workers (SIGTERM: in-flight jobs finish first), within 20 s.
@@ -351,14 +370,20 @@ async function fanOut(workerCount: number, editionDate: string): Promise<RunResu
     rssMb: peaks.map((kb) => kb / 1024),
     workerCpuMsPerDigest: (1000 * cpu.reduce((a, b) => a + b, 0)) / Math.max(1, sent),
     benchCpuMsPerDigest: (1000 * benchCpu) / Math.max(1, sent),
+    postgresCpuMsPerDigest: (1000 * services.postgres) / Math.max(1, sent),
+    redisCpuMsPerDigest: (1000 * services.redis) / Math.max(1, sent),
     load: os.loadavg()[0]!,
     sample: tally.samples,
   }
 }
 
+const runFanOut = args.only !== 'api'
+const runApi = args.only !== 'fanout'
 const runs: RunResult[] = []
-runs.push(await fanOut(1, editionDates[1]!))
-runs.push(await fanOut(2, editionDates[0]!))
+if (runFanOut) {
+  runs.push(await fanOut(1, editionDates[1]!))
+  runs.push(await fanOut(2, editionDates[0]!))
+}
 
 // --- the ceiling -------------------------------------------------------------------------------------------------
 async function ceiling(processes: number, rawMessage: string): Promise<{ perSecond: number; bytes: number }> {
@@ -379,69 +404,82 @@ async function ceiling(processes: number, rawMessage: string): Promise<{ perSeco
   return { perSecond: sent / ((tally.last - started) / 1000), bytes: Buffer.byteLength(rawMessage) }
 }
 // A real digest of this run, the one closest to the mean size.
-const two = runs[1]!
-const candidates = [...two.sample.values()].flat()
-const typical = candidates.sort((a, b) => Math.abs(a.length - two.meanBytes) - Math.abs(b.length - two.meanBytes))[0]!
-log('ceiling: nodemailer pooled, prebuilt message')
-const roof = await ceiling(2, typical)
+const two = runs[1]
+let roof = { perSecond: 0, bytes: 0 }
+if (two) {
+  const candidates = [...two.sample.values()].flat()
+  const typical = candidates.sort((a, b) => Math.abs(a.length - two.meanBytes) - Math.abs(b.length - two.meanBytes))[0]!
+  log('ceiling: nodemailer pooled, prebuilt message')
+  roof = await ceiling(2, typical)
+}
 
 // --- the subscribe API -------------------------------------------------------------------------------------------
-log('subscribe API under autocannon')
-const api = spawnChild('tests/bench/api-server.ts', [], { ...env, SUBSCRIBE_RATE_LIMIT: '100000' }, 'api')
-const { port } = JSON.parse(await firstLine(api, 60_000)) as { port: number }
-let counter = 0
-const runId = randomUUID().slice(0, 6)
-const cannon = (seconds: number) =>
-  autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections: Number(args['api-connections']),
-    duration: seconds,
-    requests: [{
-      method: 'POST',
-      path: '/api/subscriptions',
-      headers: { 'content-type': 'application/json' },
-      setupRequest: (req) => ({ ...req, body: JSON.stringify({ email: `load-${runId}-${counter++}@subscribe.bench`, topics: [pick(TOPICS).slug, pick(TOPICS).slug] }) }),
-    }],
-  })
-await cannon(2) // warm-up: JIT, connection pools
-const load = await cannon(Number(args['api-seconds']))
-api.kill('SIGTERM')
-const non2xx = load.non2xx + load.errors + load.timeouts
-check(non2xx === 0, `subscribe API: ${load.non2xx} non-2xx, ${load.errors} errors, ${load.timeouts} timeouts`)
-const { rows: [subscribed] } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM subscribers WHERE email LIKE $1`, [`load-${runId}-%`])
-check(subscribed!.n > 0, 'subscribe API: no subscriber written')
+let load: autocannon.Result | undefined
+let api: ChildProcess | undefined
+let non2xx = 0
+if (runApi) {
+  log('subscribe API under autocannon')
+  api = spawnChild('tests/bench/api-server.ts', [], { ...env, SUBSCRIBE_RATE_LIMIT: '100000' }, 'api')
+  const { port } = JSON.parse(await firstLine(api, 60_000)) as { port: number }
+  let counter = 0
+  const runId = randomUUID().slice(0, 6)
+  const cannon = (seconds: number) =>
+    autocannon({
+      url: `http://127.0.0.1:${port}`,
+      connections: Number(args['api-connections']),
+      duration: seconds,
+      requests: [{
+        method: 'POST',
+        path: '/api/subscriptions',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (req) => ({ ...req, body: JSON.stringify({ email: `load-${runId}-${counter++}@subscribe.bench`, topics: [pick(TOPICS).slug, pick(TOPICS).slug] }) }),
+      }],
+    })
+  await cannon(2) // warm-up: JIT, connection pools
+  load = await cannon(Number(args['api-seconds']))
+  api.kill('SIGTERM')
+  non2xx = load.non2xx + load.errors + load.timeouts
+  check(non2xx === 0, `subscribe API: ${load.non2xx} non-2xx, ${load.errors} errors, ${load.timeouts} timeouts`)
+  const { rows: [subscribed] } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM subscribers WHERE email LIKE $1`, [`load-${runId}-%`])
+  check(subscribed!.n > 0, 'subscribe API: no subscriber written')
+}
 
 // --- report ------------------------------------------------------------------------------------------------------
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
 console.log('')
 console.log(`Paperboy bench: ${fmt(N)} subscribers, SEND_CONCURRENCY ${args.concurrency}, ${new Date().toISOString()}`)
 console.log('')
-console.log('fan-out (plan + select + render + SMTP, end to end)')
-console.log('  workers  planned  sent     skipped  time     digests/s  vs ceiling  100k (extrapolated)  p50 / p99 latency*  peak RSS per worker')
-for (const r of runs) {
-  console.log(
-    `  ${String(r.workers).padEnd(8)} ${fmt(r.planned).padEnd(8)} ${fmt(r.sent).padEnd(8)} ${fmt(r.skipped).padEnd(8)} ${(fmt(r.seconds, 1) + ' s').padEnd(8)} ${fmt(r.perSecond).padEnd(10)} ${(fmt((100 * r.perSecond) / roof.perSecond) + ' %').padEnd(11)} ${(fmt((100_000 * r.seconds) / r.sent, 0) + ' s').padEnd(20)} ${(fmt(r.latency.p50 / 1000, 1) + ' / ' + fmt(r.latency.p99 / 1000, 1) + ' s').padEnd(19)} ${r.rssMb.map((m) => fmt(m) + ' MB').join(', ')}`,
-  )
+if (two) {
+  console.log('fan-out (plan + select + render + SMTP, end to end)')
+  console.log('  workers  planned  sent     skipped  time     digests/s  vs ceiling  100k (extrapolated)  p50 / p99 latency*  peak RSS per worker')
+  for (const r of runs) {
+    console.log(
+      `  ${String(r.workers).padEnd(8)} ${fmt(r.planned).padEnd(8)} ${fmt(r.sent).padEnd(8)} ${fmt(r.skipped).padEnd(8)} ${(fmt(r.seconds, 1) + ' s').padEnd(8)} ${fmt(r.perSecond).padEnd(10)} ${(fmt((100 * r.perSecond) / roof.perSecond) + ' %').padEnd(11)} ${(fmt((100_000 * r.seconds) / r.sent, 0) + ' s').padEnd(20)} ${(fmt(r.latency.p50 / 1000, 1) + ' / ' + fmt(r.latency.p99 / 1000, 1) + ' s').padEnd(19)} ${r.rssMb.map((m) => fmt(m) + ' MB').join(', ')}`,
+    )
+  }
+  console.log(`  worker CPU per digest: ${runs.map((r) => fmt(r.workerCpuMsPerDigest, 2) + ' ms').join(', ')}; bench process (planning + SMTP sink + polling) per digest: ${runs.map((r) => fmt(r.benchCpuMsPerDigest, 2) + ' ms').join(', ')}`)
+  console.log(`  PostgreSQL CPU per digest: ${runs.map((r) => fmt(r.postgresCpuMsPerDigest, 2) + ' ms').join(', ')}; Redis: ${runs.map((r) => fmt(r.redisCpuMsPerDigest, 2) + ' ms').join(', ')}`)
+  console.log(`  1-minute load average at the end of each run (2 cores): ${runs.map((r) => fmt(r.load, 1)).join(', ')}`)
+  console.log(`  planning alone (sendEdition, from the bench process): ${runs.map((r) => fmt(r.planSeconds, 1) + ' s').join(', ')}`)
+  console.log(`  mean message size ${fmt(two.meanBytes / 1024, 1)} KB`)
+  console.log('  * latency = SMTP sink receive time minus the delivery row\'s created_at (planned → accepted by the sink),')
+  console.log('    so it includes the time a batch waits in the queue behind the rest of the edition.')
+  if (N === 100_000) console.log(`  100k measured: ${fmt(two.seconds, 1)} s with 2 workers`)
+  console.log('')
+  console.log(`ceiling: nodemailer pool (5 connections) × 2 processes, one prebuilt ${fmt(roof.bytes / 1024, 1)} KB message: ${fmt(roof.perSecond)} msgs/s`)
+  console.log(`  2 workers reach ${fmt((100 * two.perSecond) / roof.perSecond)} % of it`)
+  console.log('')
 }
-console.log(`  worker CPU per digest: ${runs.map((r) => fmt(r.workerCpuMsPerDigest, 2) + ' ms').join(', ')}; bench process (planning + SMTP sink + polling) per digest: ${runs.map((r) => fmt(r.benchCpuMsPerDigest, 2) + ' ms').join(', ')}`)
-console.log(`  1-minute load average at the end of each run (2 cores): ${runs.map((r) => fmt(r.load, 1)).join(', ')}`)
-console.log(`  planning alone (sendEdition, from the bench process): ${runs.map((r) => fmt(r.planSeconds, 1) + ' s').join(', ')}`)
-console.log(`  mean message size ${fmt(two.meanBytes / 1024, 1)} KB`)
-console.log('  * latency = SMTP sink receive time minus the delivery row\'s created_at (planned → accepted by the sink),')
-console.log('    so it includes the time a batch waits in the queue behind the rest of the edition.')
-if (N === 100_000) console.log(`  100k measured: ${fmt(two.seconds, 1)} s with 2 workers`)
-console.log('')
-console.log(`ceiling: nodemailer pool (5 connections) × 2 processes, one prebuilt ${fmt(roof.bytes / 1024, 1)} KB message: ${fmt(roof.perSecond)} msgs/s`)
-console.log(`  2 workers reach ${fmt((100 * two.perSecond) / roof.perSecond)} % of it`)
-console.log('')
-console.log(`subscribe API (POST /api/subscriptions, ${args['api-connections']} connections, ${args['api-seconds']} s, distinct addresses): ` +
-  `${fmt(load.requests.average)} req/s, p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms, ${fmt(load.requests.total)} requests, ${non2xx} non-2xx/errors`)
-console.log('')
+if (load) {
+  console.log(`subscribe API (POST /api/subscriptions, ${args['api-connections']} connections, ${args['api-seconds']} s, distinct addresses): ` +
+    `${fmt(load.requests.average)} req/s, p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms, ${fmt(load.requests.total)} requests, ${non2xx} non-2xx/errors`)
+  console.log('')
+}
 console.log(failures.length === 0 ? 'correctness: OK (every due subscriber: one message or skipped with nothing to send; sampled papers match the match repository)' : `correctness: ${failures.length} FAILURE(S)`)
 for (const f of failures.slice(0, 20)) console.log(`  - ${f}`)
 
 // --- clean up ----------------------------------------------------------------------------------------------------
-await Promise.race([new Promise((r) => api.exitCode !== null ? r(null) : api.on('exit', r)), sleep(10_000)])
+if (api) await Promise.race([new Promise((r) => api!.exitCode !== null ? r(null) : api!.on('exit', r)), sleep(10_000)])
 for (const queue of [deps.queues.send, deps.queues.plan, deps.queues.ingest]) await queue.obliterate({ force: true }).catch(() => {})
 await deps.close()
 await db.end()
