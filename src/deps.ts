@@ -70,8 +70,10 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
     links,
     secret: runtime.appSecret,
     defaults: { sendHour: config.DIGEST_SEND_HOUR, timezone: config.DIGEST_TIMEZONE },
+    // The producer connection fails fast (no offline queue) and notices a closed socket at once: its state says
+    // whether a job can be queued, without a round trip per request.
     checkQueue: async () => {
-      await redis.ping()
+      if (redis.status !== 'ready') throw new Error(`Redis connection is ${redis.status}`)
     },
     logger,
   })

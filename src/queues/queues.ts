@@ -1,4 +1,5 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq'
+import DataLoader from 'dataloader'
 
 /** Queue names are kebab-case nouns; jobs carry ids only — the database is the source of truth. */
 export const QUEUE = { ingest: 'paper-ingest', plan: 'digest-plan', send: 'email-send' } as const
@@ -30,6 +31,12 @@ export interface Queues {
    * each batch (or `idPrefix`), so enqueueing the same planned batch twice adds it once.
    */
   enqueueSends(deliveryIds: readonly string[], options?: { idPrefix?: string }): Promise<void>
+  /**
+   * One delivery (a subscribe's confirmation), queued together with every other one queued in the same turn of the
+   * event loop: under load, one job and one Redis call for many requests instead of one each. Resolves (or rejects)
+   * with that shared call.
+   */
+  enqueueSend(deliveryId: string): Promise<void>
   close(): Promise<void>
 }
 
@@ -39,20 +46,29 @@ export function createQueues(connection: ConnectionOptions, prefix = 'paperboy',
   const ingest = new Queue<JobData[typeof QUEUE.ingest]>(QUEUE.ingest, { ...options, defaultJobOptions: { ...defaults, attempts: 3 } })
   const plan = new Queue<JobData[typeof QUEUE.plan]>(QUEUE.plan, { ...options, defaultJobOptions: { ...defaults, attempts: 3 } })
   const send = new Queue<JobData[typeof QUEUE.send]>(QUEUE.send, options)
+  async function enqueueSends(deliveryIds: readonly string[], { idPrefix = 'send' } = {}): Promise<void> {
+    const jobs = []
+    for (let i = 0; i < deliveryIds.length; i += SEND_BATCH) {
+      const batch = deliveryIds.slice(i, i + SEND_BATCH)
+      jobs.push({ name: 'send-email', data: { deliveryIds: batch }, opts: { jobId: `${idPrefix}-${batch[0]}` } })
+    }
+    // One job (a confirmation from the subscribe route) is one Redis call; addBulk wraps even one in a MULTI.
+    if (jobs.length === 1) await send.add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts)
+    else if (jobs.length > 0) await send.addBulk(jobs)
+  }
+  // setImmediate runs after the event loop has handled every socket that was ready, so the batch holds every request
+  // whose database write finished in that turn (DataLoader's default, the end of the current tick, holds one).
+  const single = new DataLoader<string, void>(async (ids) => {
+    await enqueueSends(ids)
+    return ids.map(() => undefined)
+  }, { cache: false, maxBatchSize: SEND_BATCH, batchScheduleFn: (run) => setImmediate(run) })
+
   return {
     ingest,
     plan,
     send,
-    async enqueueSends(deliveryIds, { idPrefix = 'send' } = {}) {
-      const jobs = []
-      for (let i = 0; i < deliveryIds.length; i += SEND_BATCH) {
-        const batch = deliveryIds.slice(i, i + SEND_BATCH)
-        jobs.push({ name: 'send-email', data: { deliveryIds: batch }, opts: { jobId: `${idPrefix}-${batch[0]}` } })
-      }
-      // One job (a confirmation from the subscribe route) is one Redis call; addBulk wraps even one in a MULTI.
-      if (jobs.length === 1) await send.add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts)
-      else if (jobs.length > 0) await send.addBulk(jobs)
-    },
+    enqueueSends,
+    enqueueSend: (deliveryId) => single.load(deliveryId),
     async close() {
       await Promise.all([ingest.close(), plan.close(), send.close()])
     },

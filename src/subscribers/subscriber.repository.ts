@@ -32,8 +32,10 @@ export function createSubscriberRepository(db: Db, sql: Sql, messageIdDomain: st
      */
     async subscribe(request: SubscribeRequest): Promise<string | null> {
       const deliveryId = randomUUID()
-      const { rows } = await sql.query<{ id: string }>(
-        `WITH suppressed AS MATERIALIZED (
+      // A named (prepared) statement: parsed and planned once per connection; planning it was half its cost.
+      const { rows } = await sql.query<{ id: string }>({
+        name: 'subscriber-subscribe',
+        text: `WITH suppressed AS MATERIALIZED (
            SELECT EXISTS (SELECT 1 FROM suppressions WHERE email_hash = $2) AS yes
          ), upsert AS (
            INSERT INTO subscribers AS s (id, email, topics, keywords, timezone, send_hour, last_notice_at, last_notice_id, updated_at)
@@ -58,11 +60,11 @@ export function createSubscriberRepository(db: Db, sql: Sql, messageIdDomain: st
          SELECT $10::uuid, (CASE WHEN u.status = 'active' THEN 'already_subscribed' ELSE 'confirmation' END)::delivery_kind, u.id, $12, $9::timestamptz, $9::timestamptz
          FROM upsert u WHERE u.notify
          RETURNING id::text AS id`,
-        [
+        values: [
           randomUUID(), request.emailHash, request.email, request.topics ?? null, request.keywords ?? null, request.timezone ?? null,
           request.defaults.timezone, request.defaults.sendHour, request.now, deliveryId, NOTICES_PER_MONTH, `<${deliveryId}@${messageIdDomain}>`,
         ],
-      )
+      })
       return rows[0]?.id ?? null
     },
 

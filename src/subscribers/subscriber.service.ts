@@ -14,7 +14,7 @@ import type { Preferences, PreferencesBody, SubscribeBody } from './subscriber.s
 interface Deps {
   db: Db
   subscribers: SubscriberRepository
-  queues: Pick<Queues, 'enqueueSends'>
+  queues: Pick<Queues, 'enqueueSend'>
   links: Links
   secret: string
   defaults: { sendHour: number; timezone: string }
@@ -94,7 +94,7 @@ export function createSubscriberService(deps: Deps) {
       })
       if (!deliveryId) return
       // The row is committed; if Redis fails now, the sweeper queues it later. The request still succeeded.
-      await deps.queues.enqueueSends([deliveryId]).catch((error: unknown) => {
+      await deps.queues.enqueueSend(deliveryId).catch((error: unknown) => {
         deps.logger.warn({ event: 'delivery.enqueue_failed', deliveryId, err: error }, 'left for the sweeper')
       })
     },

@@ -66,6 +66,7 @@ process.on('exit', killChildren)
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => { killChildren(); process.exit(130) })
 setTimeout(() => { console.error(`bench: hard limit of ${HARD_LIMIT_MS / 60000} minutes reached`); killChildren(); process.exit(2) }, HARD_LIMIT_MS).unref()
 
+const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
 const log = (message: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const failures: string[] = []
@@ -133,6 +134,9 @@ const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math
 let seed = 0x2545f491
 const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32)
 const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!
+
+// BENCH_CPU_PROF=dir writes a V8 CPU profile of each worker and of the API server there (where does the time go).
+const cpuProfile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
 
 // ---------------------------------------------------------------------------------------------------------------
 log(`database ${DB_NAME}, ${N} subscribers, SEND_CONCURRENCY ${args.concurrency}`)
@@ -258,9 +262,7 @@ async function fanOut(workerCount: number, editionDate: string): Promise<RunResu
   }
   sink.reset(sampleRows.map((s) => s.email))
 
-  // BENCH_CPU_PROF=dir writes a V8 CPU profile of each worker there (for finding where a digest's time goes).
-  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
-  const workers = Array.from({ length: workerCount }, (_, i) => spawnChild('workers/main.ts', [], env, `worker ${i + 1}`, prof))
+  const workers = Array.from({ length: workerCount }, (_, i) => spawnChild('workers/main.ts', [], env, `worker ${i + 1}`, cpuProfile))
   // Ready = registered as a consumer of the send queue (BullMQ lists its workers).
   const readyBy = Date.now() + 60_000
   while ((await deps.queues.send.getWorkers()).length < workerCount) {
@@ -417,9 +419,10 @@ if (two) {
 let load: autocannon.Result | undefined
 let api: ChildProcess | undefined
 let non2xx = 0
+let apiCpu = ''
 if (runApi) {
   log('subscribe API under autocannon')
-  api = spawnChild('tests/bench/api-server.ts', [], { ...env, SUBSCRIBE_RATE_LIMIT: '100000' }, 'api')
+  api = spawnChild('tests/bench/api-server.ts', [], { ...env, SUBSCRIBE_RATE_LIMIT: '100000' }, 'api', cpuProfile)
   const { port } = JSON.parse(await firstLine(api, 60_000)) as { port: number }
   let counter = 0
   const runId = randomUUID().slice(0, 6)
@@ -436,7 +439,12 @@ if (runApi) {
       }],
     })
   await cannon(2) // warm-up: JIT, connection pools
+  const before = { api: cpuSeconds(api.pid!), postgres: cpuSecondsOf('postgres'), redis: cpuSecondsOf('redis-server'), bench: process.cpuUsage() }
   load = await cannon(Number(args['api-seconds']))
+  const benchCpu = process.cpuUsage(before.bench)
+  const perRequest = (seconds: number) => fmt((1000 * seconds) / Math.max(1, load!.requests.total), 2) + ' ms'
+  apiCpu = `API process ${perRequest(cpuSeconds(api.pid!) - before.api)}, PostgreSQL ${perRequest(cpuSecondsOf('postgres') - before.postgres)}, ` +
+    `Redis ${perRequest(cpuSecondsOf('redis-server') - before.redis)}, autocannon ${perRequest((benchCpu.user + benchCpu.system) / 1e6)}`
   api.kill('SIGTERM')
   non2xx = load.non2xx + load.errors + load.timeouts
   check(non2xx === 0, `subscribe API: ${load.non2xx} non-2xx, ${load.errors} errors, ${load.timeouts} timeouts`)
@@ -445,7 +453,6 @@ if (runApi) {
 }
 
 // --- report ------------------------------------------------------------------------------------------------------
-const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
 console.log('')
 console.log(`Paperboy bench: ${fmt(N)} subscribers, SEND_CONCURRENCY ${args.concurrency}, ${new Date().toISOString()}`)
 console.log('')
@@ -473,6 +480,7 @@ if (two) {
 if (load) {
   console.log(`subscribe API (POST /api/subscriptions, ${args['api-connections']} connections, ${args['api-seconds']} s, distinct addresses): ` +
     `${fmt(load.requests.average)} req/s, p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms, ${fmt(load.requests.total)} requests, ${non2xx} non-2xx/errors`)
+  console.log(`  CPU per request: ${apiCpu}`)
   console.log('')
 }
 console.log(failures.length === 0 ? 'correctness: OK (every due subscriber: one message or skipped with nothing to send; sampled papers match the match repository)' : `correctness: ${failures.length} FAILURE(S)`)

@@ -138,3 +138,42 @@ describe('migrate', () => {
     }
   })
 })
+
+describe('migration 20261125040000_subscriber_last_notice', () => {
+  it('records each subscriber\'s newest confirmation or "already subscribed" email on the row, ignoring digests', async () => {
+    const name = `paperboy_test_backfill_${process.pid}`
+    const url = new URL(ADMIN_DATABASE_URL)
+    url.pathname = `/${name}`
+    const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL })
+    await admin.connect()
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
+    await admin.query(`CREATE DATABASE "${name}"`)
+    const dir = await mkdtemp(path.join(tmpdir(), 'paperboy-migrations-'))
+    const client = new pg.Client({ connectionString: url.toString() })
+    try {
+      // the database as it was before this migration, with history in it
+      for (const m of ['20261125000000_init', '20261125020000_delivery_reasons']) await cp(path.join(MIGRATIONS_DIR, m), path.join(dir, m), { recursive: true })
+      await migrate(url.toString(), dir)
+      await client.connect()
+      await client.query(`
+        INSERT INTO subscribers (id, email) VALUES ('00000000-0000-4000-8000-000000000001', 'a@example.org'), ('00000000-0000-4000-8000-000000000002', 'b@example.org');
+        INSERT INTO editions (id, date) VALUES ('00000000-0000-4000-8000-0000000000e1', '2026-11-20');
+        INSERT INTO deliveries (id, kind, subscriber_id, edition_id, message_id, created_at, updated_at) VALUES
+          ('00000000-0000-4000-8000-00000000000a', 'confirmation', '00000000-0000-4000-8000-000000000001', NULL, '<a1@x>', '2026-11-01T10:00:00Z', now()),
+          ('00000000-0000-4000-8000-00000000000b', 'already_subscribed', '00000000-0000-4000-8000-000000000001', NULL, '<a2@x>', '2026-11-10T10:00:00Z', now()),
+          ('00000000-0000-4000-8000-00000000000c', 'digest', '00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-0000000000e1', '<a3@x>', '2026-11-20T10:00:00Z', now());`)
+      await cp(path.join(MIGRATIONS_DIR, '20261125040000_subscriber_last_notice'), path.join(dir, '20261125040000_subscriber_last_notice'), { recursive: true })
+      expect((await migrate(url.toString(), dir)).applied).toEqual(['20261125040000_subscriber_last_notice'])
+      const { rows } = await client.query(`SELECT email, last_notice_at, last_notice_id::text FROM subscribers ORDER BY email`)
+      expect(rows).toEqual([
+        { email: 'a@example.org', last_notice_at: new Date('2026-11-10T10:00:00Z'), last_notice_id: '00000000-0000-4000-8000-00000000000b' },
+        { email: 'b@example.org', last_notice_at: null, last_notice_id: null },
+      ])
+    } finally {
+      await client.end().catch(() => {})
+      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
+      await admin.end()
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})

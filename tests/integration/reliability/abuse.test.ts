@@ -153,6 +153,25 @@ describe('200 concurrent subscribes of one address', () => {
   }, 30_000)
 })
 
+describe('concurrent subscribes of different addresses', () => {
+  it('share send jobs (fewer jobs than requests) and each address gets its one confirmation', async () => {
+    const emails = Array.from({ length: 60 }, () => anEmail('together'))
+    const responses = await Promise.all(emails.map((email) => api(email, anIp())))
+    expect(new Set(responses.map((r) => r.statusCode))).toEqual(new Set([202]))
+    const ids = new Set((await t.prisma.delivery.findMany({ where: { subscriber: { email: { in: emails } } }, select: { id: true } })).map((d) => d.id))
+    expect(ids.size).toBe(60)
+    const jobs = await t.deps.queues.send.getJobs(['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'])
+    const holding = jobs.filter((job) => job?.data.deliveryIds.some((id) => ids.has(id)))
+    // every delivery is in exactly one job
+    expect(holding.flatMap((job) => job.data.deliveryIds.filter((id) => ids.has(id))).sort()).toEqual([...ids].sort())
+    expect(holding.length).toBeLessThan(60)
+    for (const email of emails) await t.smtp.waitFor(email, 1)
+    await sleep(300)
+    for (const email of emails) expect(t.smtp.to(email)).toHaveLength(1)
+    figures.concurrentDistinctSubscribes = { requests: 60, sendJobs: holding.length }
+  }, 30_000)
+})
+
 describe('no enumeration', () => {
   it('answers identically for new, pending, active, unsubscribed, bounced and suppressed addresses', async () => {
     const states: Record<string, string> = { new: anEmail('enum-new') }
