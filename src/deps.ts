@@ -60,7 +60,7 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
   const deliveries = createDeliveryRepository(prisma, pool)
   const papers = createPaperRepository(prisma)
   const digests = createDigestRepository(prisma, messageIdDomain)
-  const matches = createMatchRepository(prisma)
+  const matches = createMatchRepository(prisma, pool)
   const admin = createAdminRepository(prisma)
 
   const subscriberService = createSubscriberService({
@@ -91,6 +91,7 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
     config,
     logger,
     prisma: prisma as Db,
+    pool,
     redis: redis as Redis,
     queues,
     queuePrefix,

@@ -1,4 +1,4 @@
-import type { Db } from '../db/client.ts'
+import type { Db, Sql } from '../db/client.ts'
 import { Prisma } from '../generated/prisma/client.ts'
 import { TOPICS, type Topic } from '../topics/catalogue.ts'
 
@@ -45,7 +45,7 @@ interface Row {
 const DAY = /^\d{4}-\d{2}-\d{2}$/
 
 /** The only Prisma access for choosing a subscriber's papers and remembering what they were sent. */
-export function createMatchRepository(db: Db, catalogue: readonly MatchTopic[] = TOPICS) {
+export function createMatchRepository(db: Db, sql: Sql, catalogue: readonly MatchTopic[] = TOPICS) {
   // The catalogue travels as array parameters, never as SQL text: neither topics nor keywords can inject.
   const slugs = catalogue.map((t) => t.slug)
   const names = catalogue.map((t) => t.name)
@@ -177,7 +177,10 @@ export function createMatchRepository(db: Db, catalogue: readonly MatchTopic[] =
         SELECT s.id, s.topics, s.keywords, s.min_upvotes, s.papers_per_email AS lim
         FROM subscribers s
         WHERE s.id = ANY (${subscriberIds}::uuid[])`
-      const rows = await db.$queryRaw<Row[]>(statement(subs, window))
+      // A named (prepared) statement through pg: the text is the same for every batch, so it is planned once per
+      // connection instead of once per batch of a send.
+      const query = statement(subs, window)
+      const { rows } = await sql.query<Row>({ name: 'match-select-for-subscribers', text: query.text, values: query.values })
       for (const row of rows) {
         result.get(asGiven.get(row.subscriber_id) ?? row.subscriber_id)?.push(toMatched(row))
       }

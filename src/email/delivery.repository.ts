@@ -36,7 +36,7 @@ interface ClaimedRow {
 const MARK_SENT_AND_CLAIM = `
   WITH sent AS (
     UPDATE deliveries d SET status = 'sent', sent_at = $3, last_error = NULL, updated_at = CURRENT_TIMESTAMP
-    WHERE d.id = $1::uuid AND d.status = 'sending'
+    WHERE d.id = ANY ($1::uuid[]) AND d.status = 'sending'
     RETURNING d.subscriber_id, d.paper_ids
   ), recorded AS (
     INSERT INTO sent_papers (subscriber_id, paper_id)
@@ -44,10 +44,10 @@ const MARK_SENT_AND_CLAIM = `
     ON CONFLICT (subscriber_id, paper_id) DO NOTHING
   ), claimed AS (
     UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, updated_at = CURRENT_TIMESTAMP
-    WHERE d.id = $2::uuid AND d.status IN ('pending', 'failed')
+    WHERE d.id = ANY ($2::uuid[]) AND d.status IN ('pending', 'failed')
     RETURNING d.id
   )
-  SELECT count(*)::int AS n FROM claimed`
+  SELECT id::text AS id FROM claimed`
 
 /** The only Prisma access for deliveries: the outbox and its state machine. */
 export function createDeliveryRepository(db: Db, sql: Sql) {
@@ -79,13 +79,17 @@ export function createDeliveryRepository(db: Db, sql: Sql) {
     },
 
     /**
-     * One round trip (one commit) per email on the send path: records the lane's previous email as `sent` (with its
-     * papers in sent_papers) and claims the next one (pending|failed → sending). True when the next one was claimed.
+     * The send path's only write per email, for many emails in one statement (one commit): records rows whose SMTP
+     * transaction succeeded as `sent` (with their papers in sent_papers, so a paper is never sent to the same person
+     * twice) and claims the rows about to be sent (pending|failed → sending; only one claimant can win, and a row
+     * left `sending` by a crash after the SMTP server accepted it is never claimed again: at most once).
+     * Returns the ids it claimed.
      */
-    async markSentAndClaim(sentId: string | null, nextId: string, now: Date): Promise<boolean> {
-      // A named (prepared) statement: parsed and planned once per connection, not once per email.
-      const { rows } = await sql.query<{ n: number }>({ name: 'delivery-mark-sent-and-claim', text: MARK_SENT_AND_CLAIM, values: [sentId, nextId, now] })
-      return (rows[0]?.n ?? 0) === 1
+    async markSentAndClaim(sentIds: readonly string[], claimIds: readonly string[], now: Date): Promise<Set<string>> {
+      if (sentIds.length === 0 && claimIds.length === 0) return new Set()
+      // A named (prepared) statement: parsed and planned once per connection, not once per call.
+      const { rows } = await sql.query<{ id: string }>({ name: 'delivery-mark-sent-and-claim', text: MARK_SENT_AND_CLAIM, values: [sentIds, claimIds, now] })
+      return new Set(rows.map((r) => r.id))
     },
 
     /** Each row's reason, in one statement. */
@@ -116,27 +120,6 @@ export function createDeliveryRepository(db: Db, sql: Sql) {
         FROM jsonb_to_recordset(${JSON.stringify(rows.map((r) => ({ id: r.id, p: r.paperIds, r: r.paperReasons })))}::jsonb) AS x(id uuid, p jsonb, r jsonb)
         WHERE d.id = x.id AND d.status IN ('pending', 'failed')`
     },
-
-    /**
-     * `sent` and, for digests, the stored selection remembered in sent_papers, for many rows in one statement: a paper
-     * is never sent to the same person twice.
-     */
-    async markSentMany(ids: readonly string[], now: Date): Promise<void> {
-      if (ids.length === 0) return
-      await db.$executeRaw`
-        WITH sent AS (
-          UPDATE deliveries d SET status = 'sent', sent_at = ${now}, last_error = NULL, updated_at = CURRENT_TIMESTAMP
-          WHERE d.id = ANY (${[...ids]}::uuid[]) AND d.status = 'sending'
-          RETURNING d.subscriber_id, d.paper_ids
-        )
-        INSERT INTO sent_papers (subscriber_id, paper_id)
-        SELECT sent.subscriber_id, p.paper_id FROM sent CROSS JOIN LATERAL unnest(sent.paper_ids) AS p(paper_id)
-        ON CONFLICT (subscriber_id, paper_id) DO NOTHING`
-    },
-
-
-
-
 
     /** A hard bounce: the delivery, the subscriber and the address (by hash, in the suppression list) in one go. */
     markBounced: (id: string, subscriberId: string, emailHash: string, error: string) =>

@@ -1,3 +1,4 @@
+import DataLoader from 'dataloader'
 import type { Logger } from 'pino'
 import { buildDigestData } from '../digests/digest-content.ts'
 import type { MatchedPaper, MatchRepository } from '../digests/match.repository.ts'
@@ -45,6 +46,21 @@ export function createDeliveryService(deps: Deps) {
     subscribed: 'You get this email because you subscribed to the Paperboy digest of trending AI papers.',
     signup: 'You get this email because this address was entered on the Paperboy sign-up page. If it was not you, ignore it: without confirmation you will get nothing more.',
   }
+  /**
+   * Every lane of every batch in this process hands its per-email write (the email it just sent, the one it is about
+   * to send) here; the writes made in one turn of the event loop go to the database as one statement and one commit.
+   * Each lane still waits for its own claim before its SMTP transaction, so a crash strands no more rows than before.
+   */
+  const writes = new DataLoader<{ sent: string | null; claim: string | null }, boolean>(
+    async (keys) => {
+      const sent = keys.flatMap((k) => (k.sent ? [k.sent] : []))
+      const claim = keys.flatMap((k) => (k.claim ? [k.claim] : []))
+      const claimed = await deps.deliveries.markSentAndClaim(sent, claim, now())
+      return keys.map((k) => (k.claim ? claimed.has(k.claim) : true))
+    },
+    { cache: false, batchScheduleFn: (run) => setImmediate(run) },
+  )
+
   const common = (s: Subscriber) => ({ email: s.email, homeUrl: deps.links.home(), senderName: sender.name })
 
   /** The digest's template data for a subscriber and edition, from papers already chosen and ranked. */
@@ -175,9 +191,10 @@ export function createDeliveryService(deps: Deps) {
     // The pool has a few connections per process and several batches run at once: a few messages in flight per
     // batch keep every connection busy without building a whole batch of 60 KB messages up front.
     // Each row is claimed (pending|failed → sending) just before its SMTP transaction and marked sent right after it:
-    // the mark rides on the lane's next claim (one commit per email) or, for a lane's last email, goes alone. A crash
-    // leaves at most the emails then on the wire `sending` — never a whole batch — and those are not sent again.
-    const marks: Promise<void>[] = []
+    // the mark rides on the lane's next claim or, for a lane's last email, goes alone, and the process's lanes share
+    // one statement per turn of the event loop (`writes`). A crash leaves at most the emails then on the wire
+    // `sending` — never a whole batch — and those are not sent again.
+    const marks: Promise<boolean>[] = []
     const failed: { id: string; error: string }[] = []
     const bounced: Outgoing[] = []
     const errors = new Map<string, string>()
@@ -187,7 +204,7 @@ export function createDeliveryService(deps: Deps) {
       let accepted: string | null = null
       while (next < outgoing.length) {
         const item = outgoing[next++]!
-        const claimed = await deps.deliveries.markSentAndClaim(accepted, item.delivery.id, now())
+        const claimed = await writes.load({ sent: accepted, claim: item.delivery.id })
         accepted = null
         if (!claimed) {
           counts['not-claimed']++
@@ -205,7 +222,7 @@ export function createDeliveryService(deps: Deps) {
         accepted = item.delivery.id
         counts.sent++
       }
-      if (accepted) marks.push(deps.deliveries.markSentMany([accepted], now()))
+      if (accepted) marks.push(writes.load({ sent: accepted, claim: null }))
     }
     await Promise.all(Array.from({ length: Math.min(IN_FLIGHT_PER_BATCH, outgoing.length) }, lane))
     await Promise.all(marks)

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPrisma } from '../../../src/db/client.ts'
+import { createPool, createPrisma } from '../../../src/db/client.ts'
 import { createMatchRepository, type MatchedPaper, type MatchTopic } from '../../../src/digests/match.repository.ts'
 import { TOPICS, topicBySlug } from '../../../src/topics/catalogue.ts'
 import { TEST_DATABASE_URL } from '../../helpers/env.ts'
@@ -12,8 +12,9 @@ import { TEST_DATABASE_URL } from '../../helpers/env.ts'
  * Ids carry a random prefix and days a random offset, so this file neither sees nor disturbs other tests' papers.
  */
 
-const db = createPrisma(TEST_DATABASE_URL)
-const matches = createMatchRepository(db)
+const pool = createPool(TEST_DATABASE_URL, { max: 4 })
+const db = createPrisma(pool)
+const matches = createMatchRepository(db, pool)
 
 const RUN = randomBytes(4).toString('hex')
 const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10)
@@ -302,6 +303,7 @@ afterAll(async () => {
   await db.subscriber.deleteMany({ where: { email: { startsWith: `match-${RUN}-` } } })
   await db.paper.deleteMany({ where: { id: { startsWith: `${RUN}-` } } })
   await db.$disconnect()
+  await pool.end()
 })
 
 /**
