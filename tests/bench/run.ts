@@ -135,6 +135,9 @@ let seed = 0x2545f491
 const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32)
 const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!
 
+// Workers run with the Node flags of `npm run start:worker` (a larger young generation: a digest allocates a few
+// hundred KB that die young, and the default one made garbage collection a tenth of a worker's time).
+const WORKER_FLAGS = /^node (.*?) ?--import tsx workers\/main\.ts$/.exec((JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['start:worker']!)?.[1]?.split(' ').filter(Boolean) ?? []
 // BENCH_CPU_PROF=dir writes a V8 CPU profile of each worker and of the API server there (where does the time go).
 const cpuProfile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
 
@@ -262,7 +265,7 @@ async function fanOut(workerCount: number, editionDate: string): Promise<RunResu
   }
   sink.reset(sampleRows.map((s) => s.email))
 
-  const workers = Array.from({ length: workerCount }, (_, i) => spawnChild('workers/main.ts', [], env, `worker ${i + 1}`, cpuProfile))
+  const workers = Array.from({ length: workerCount }, (_, i) => spawnChild('workers/main.ts', [], env, `worker ${i + 1}`, [...WORKER_FLAGS, ...cpuProfile]))
   // Ready = registered as a consumer of the send queue (BullMQ lists its workers).
   const readyBy = Date.now() + 60_000
   while ((await deps.queues.send.getWorkers()).length < workerCount) {
