@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader'
 import type { Logger } from 'pino'
-import { buildDigestData } from '../digests/digest-content.ts'
+import { buildDigestData, type PaperForDigest } from '../digests/digest-content.ts'
 import type { MatchedPaper, MatchRepository } from '../digests/match.repository.ts'
 import { digestWindow } from '../digests/schedule.ts'
 import type { Subscriber } from '../generated/prisma/client.ts'
@@ -61,25 +61,51 @@ export function createDeliveryService(deps: Deps) {
     { cache: false, batchScheduleFn: (run) => setImmediate(run) },
   )
 
-  const common = (s: Subscriber) => ({ email: s.email, homeUrl: deps.links.home(), senderName: sender.name })
+  const common = (s: Pick<Subscriber, 'email'>) => ({ email: s.email, homeUrl: deps.links.home(), senderName: sender.name })
 
-  /** The digest's template data for a subscriber and edition, from papers already chosen and ranked. */
-  async function composeDigest(subscriber: Subscriber, editionDate: string, chosen: { paperId: string; matched: string[] }[]): Promise<DigestData> {
-    const papers = await deps.papers.findByIds(chosen.map((c) => c.paperId))
-    return buildDigestData({
-      papers,
-      matched: new Map(chosen.map((c) => [c.paperId, c.matched])),
-      editionDate,
-      frequency: subscriber.frequency,
-      paperPageBase: deps.paperPageBase,
-      common: {
-        ...common(subscriber),
-        footerReason: footer.subscribed,
-        manageUrl: deps.links.manage(subscriber.id),
-        unsubscribeUrl: deps.links.unsubscribe(subscriber.id),
-        viewUrl: deps.links.view(subscriber.id, editionDate),
-      },
-    })
+  type DigestContent = Pick<DigestData, 'papers' | 'dateLabel' | 'heading' | 'intro'>
+  type ChosenPaper = { paperId: string; matched: string[] }
+
+  /**
+   * The one way a digest's template data is made (sent, previewed or viewed in a browser), from papers already chosen
+   * and ranked. Subscribers with the same topics get the same papers: the recipient-independent part (papers, date
+   * label, heading, intro) is built once per distinct selection in `contents` (a send batch shares one), then
+   * completed with the recipient's own fields.
+   */
+  function digestData(
+    subscriber: Pick<Subscriber, 'id' | 'email' | 'frequency'>,
+    editionDate: string,
+    picks: readonly ChosenPaper[],
+    papers: ReadonlyMap<string, PaperForDigest>,
+    contents = new Map<string, DigestContent>(),
+  ): DigestData {
+    const own = {
+      ...common(subscriber),
+      footerReason: footer.subscribed,
+      manageUrl: deps.links.manage(subscriber.id),
+      unsubscribeUrl: deps.links.unsubscribe(subscriber.id),
+      viewUrl: deps.links.view(subscriber.id, editionDate),
+    }
+    const key = `${editionDate}|${subscriber.frequency}|${picks.map((m) => `${m.paperId}\u0001${m.matched.join('\u0002')}`).join('\u0003')}`
+    let content = contents.get(key)
+    if (!content) {
+      const { papers: list, dateLabel, heading, intro } = buildDigestData({
+        papers: picks.map((m) => papers.get(m.paperId)!),
+        matched: new Map(picks.map((m) => [m.paperId, m.matched])),
+        editionDate,
+        frequency: subscriber.frequency,
+        paperPageBase: deps.paperPageBase,
+        common: own,
+      })
+      content = { papers: list, dateLabel, heading, intro }
+      contents.set(key, content)
+    }
+    return { ...own, ...content }
+  }
+
+  async function composeDigest(subscriber: Subscriber, editionDate: string, chosen: readonly ChosenPaper[]): Promise<DigestData> {
+    const papers = new Map((await deps.papers.findByIds(chosen.map((c) => c.paperId))).map((p) => [p.id, p]))
+    return digestData(subscriber, editionDate, chosen.filter((c) => papers.has(c.paperId)), papers)
   }
 
   /** Why a claimed delivery must not be sent, or null when it may. */
@@ -130,13 +156,13 @@ export function createDeliveryService(deps: Deps) {
     const papers = new Map((await deps.papers.findByIds(paperIds)).map((p) => [p.id, p]))
 
     const outgoing: Outgoing[] = []
-    const contents = new Map<string, Pick<DigestData, 'papers' | 'dateLabel' | 'heading' | 'intro'>>()
+    const contents = new Map<string, DigestContent>()
     const selections: { id: string; paperIds: string[]; paperReasons: string[] }[] = []
     const at = now()
     for (const d of sendable) {
       const s = d.subscriber
       const base = { from: deps.mailFrom, to: s.email, messageId: d.messageId, listId }
-      const shared = { email: s.email, homeUrl: deps.links.home(), senderName: sender.name }
+      const shared = common(s)
       if (d.kind === 'confirmation') {
         const rendered = deps.renderer.render({ template: 'confirm', data: { ...shared, confirmUrl: deps.links.confirm(s.id, at), footerReason: footer.signup } })
         outgoing.push({ delivery: d, email: { ...base, ...rendered } })
@@ -153,32 +179,7 @@ export function createDeliveryService(deps: Deps) {
           skipped.push({ id: d.id, reason: 'no paper matched' })
           continue
         }
-        const editionDate = d.editionDate!
-        // Subscribers with the same topics get the same papers: the recipient-independent part of the template data
-        // (papers, date label, heading, intro) is built once per distinct selection in the batch, then completed with
-        // each recipient's own fields, exactly as buildDigestData would (it spreads `common` under those fields).
-        const key = `${editionDate}|${s.frequency}|${picks.map((m) => `${m.paperId}\u0001${m.matched.join('\u0002')}`).join('\u0003')}`
-        let content = contents.get(key)
-        if (!content) {
-          const { papers: list, dateLabel, heading, intro } = buildDigestData({
-            papers: picks.map((m) => papers.get(m.paperId)!),
-            matched: new Map(picks.map((m) => [m.paperId, m.matched])),
-            editionDate,
-            frequency: s.frequency,
-            paperPageBase: deps.paperPageBase,
-            common: { ...shared, footerReason: '', manageUrl: '', unsubscribeUrl: '', viewUrl: '' },
-          })
-          content = { papers: list, dateLabel, heading, intro }
-          contents.set(key, content)
-        }
-        const data: DigestData = {
-          ...shared,
-          footerReason: footer.subscribed,
-          manageUrl: deps.links.manage(s.id),
-          unsubscribeUrl: deps.links.unsubscribe(s.id),
-          viewUrl: deps.links.view(s.id, editionDate),
-          ...content,
-        }
+        const data = digestData(s, d.editionDate!, picks, papers, contents)
         selections.push({ id: d.id, paperIds: picks.map((m) => m.paperId), paperReasons: data.papers.map((p) => p.matched) })
         const rendered = deps.renderer.render({ template: 'digest', data })
         outgoing.push({ delivery: d, email: { ...base, ...rendered, unsubscribeUrl: data.unsubscribeUrl } })
