@@ -10,6 +10,7 @@ const transport = nodemailer.createTransport({ url: smtpUrl, pool: true, maxConn
 let next = 0
 let failed = 0
 const started = performance.now()
+const cpuAtStart = process.cpuUsage()
 const lane = async () => {
   while (next < count) {
     const i = next++
@@ -22,6 +23,7 @@ const lane = async () => {
 }
 await Promise.all(Array.from({ length: Number(inFlightArg) }, lane))
 const seconds = (performance.now() - started) / 1000
+const cpu = process.cpuUsage(cpuAtStart)
 transport.close()
-console.log(JSON.stringify({ sent: count - failed, failed, seconds }))
+console.log(JSON.stringify({ sent: count - failed, failed, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 }))
 process.exit(0)

@@ -241,6 +241,7 @@ interface RunResult {
   benchCpuMsPerDigest: number
   postgresCpuMsPerDigest: number
   redisCpuMsPerDigest: number
+  commitsPerDigest: number
   load: number
   sample: Map<string, string[]>
 }
@@ -282,6 +283,8 @@ async function fanOut(workerCount: number, editionDate: string): Promise<RunResu
   const cpuAtStart = workers.map((w) => cpuSeconds(w.pid!))
   const selfAtStart = process.cpuUsage()
   const servicesAtStart = { postgres: cpuSecondsOf('postgres'), redis: cpuSecondsOf('redis-server') }
+  const commits = async () => Number((await db.query<{ n: string }>(`SELECT xact_commit AS n FROM pg_stat_database WHERE datname = $1`, [DB_NAME])).rows[0]!.n)
+  const commitsAtStart = await commits()
   const sampler = setInterval(() => workers.forEach((w, i) => {
     peaks[i] = Math.max(peaks[i]!, statusOf(w.pid!).hwmKb)
     cpu[i] = cpuSeconds(w.pid!) - cpuAtStart[i]!
@@ -306,6 +309,9 @@ async function fanOut(workerCount: number, editionDate: string): Promise<RunResu
   workers.forEach((w, i) => { peaks[i] = Math.max(peaks[i]!, statusOf(w.pid!).hwmKb); cpu[i] = cpuSeconds(w.pid!) - cpuAtStart[i]! })
   const self = process.cpuUsage(selfAtStart)
   const services = { postgres: cpuSecondsOf('postgres') - servicesAtStart.postgres, redis: cpuSecondsOf('redis-server') - servicesAtStart.redis }
+  // the statistics collector reports with a delay of up to a second
+  await sleep(1_000)
+  const commitCount = (await commits()) - commitsAtStart
   const benchCpu = (self.user + self.system) / 1e6
 
   // Stop the workers (SIGTERM: in-flight jobs finish first), within 20 s.
@@ -377,6 +383,7 @@ async function fanOut(workerCount: number, editionDate: string): Promise<RunResu
     benchCpuMsPerDigest: (1000 * benchCpu) / Math.max(1, sent),
     postgresCpuMsPerDigest: (1000 * services.postgres) / Math.max(1, sent),
     redisCpuMsPerDigest: (1000 * services.redis) / Math.max(1, sent),
+    commitsPerDigest: commitCount / Math.max(1, sent),
     load: os.loadavg()[0]!,
     sample: tally.samples,
   }
@@ -391,26 +398,33 @@ if (runFanOut) {
 }
 
 // --- the ceiling -------------------------------------------------------------------------------------------------
-async function ceiling(processes: number, rawMessage: string): Promise<{ perSecond: number; bytes: number }> {
+async function ceiling(processes: number, rawMessage: string): Promise<{ perSecond: number; bytes: number; senderCpuMs: number; sinkCpuMs: number }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'paperboy-ceiling-'))
   const file = path.join(dir, 'message.eml')
   await writeFile(file, rawMessage)
   sink.reset()
   const total = Number(args['ceiling-messages'])
   const started = Date.now()
+  const benchCpuAtStart = process.cpuUsage()
   const procs = Array.from({ length: processes }, (_, i) =>
     spawnChild('tests/bench/ceiling.ts', [sink.url, file, String(Math.ceil(total / processes)), '5', '20'], {}, `ceiling ${i + 1}`),
   )
-  const results = await Promise.all(procs.map((p) => firstLine(p, 180_000).then((l) => JSON.parse(l) as { sent: number; failed: number })))
+  const results = await Promise.all(procs.map((p) => firstLine(p, 180_000).then((l) => JSON.parse(l) as { sent: number; failed: number; cpuSeconds: number })))
+  const benchCpu = process.cpuUsage(benchCpuAtStart)
   const tally = sink.snapshot()
   await rm(dir, { recursive: true, force: true })
   const sent = results.reduce((a, r) => a + r.sent, 0)
   check(results.every((r) => r.failed === 0), `ceiling: ${results.map((r) => r.failed).join('+')} sends failed`)
-  return { perSecond: sent / ((tally.last - started) / 1000), bytes: Buffer.byteLength(rawMessage) }
+  return {
+    perSecond: sent / ((tally.last - started) / 1000),
+    bytes: Buffer.byteLength(rawMessage),
+    senderCpuMs: (1000 * results.reduce((a, r) => a + r.cpuSeconds, 0)) / Math.max(1, sent),
+    sinkCpuMs: (1000 * (benchCpu.user + benchCpu.system)) / 1e6 / Math.max(1, sent),
+  }
 }
 // A real digest of this run, the one closest to the mean size.
 const two = runs[1]
-let roof = { perSecond: 0, bytes: 0 }
+let roof = { perSecond: 0, bytes: 0, senderCpuMs: 0, sinkCpuMs: 0 }
 if (two) {
   const candidates = [...two.sample.values()].flat()
   const typical = candidates.sort((a, b) => Math.abs(a.length - two.meanBytes) - Math.abs(b.length - two.meanBytes))[0]!
@@ -468,7 +482,7 @@ if (two) {
     )
   }
   console.log(`  worker CPU per digest: ${runs.map((r) => fmt(r.workerCpuMsPerDigest, 2) + ' ms').join(', ')}; bench process (planning + SMTP sink + polling) per digest: ${runs.map((r) => fmt(r.benchCpuMsPerDigest, 2) + ' ms').join(', ')}`)
-  console.log(`  PostgreSQL CPU per digest: ${runs.map((r) => fmt(r.postgresCpuMsPerDigest, 2) + ' ms').join(', ')}; Redis: ${runs.map((r) => fmt(r.redisCpuMsPerDigest, 2) + ' ms').join(', ')}`)
+  console.log(`  PostgreSQL CPU per digest: ${runs.map((r) => fmt(r.postgresCpuMsPerDigest, 2) + ' ms').join(', ')}; Redis: ${runs.map((r) => fmt(r.redisCpuMsPerDigest, 2) + ' ms').join(', ')}; PostgreSQL commits per digest: ${runs.map((r) => fmt(r.commitsPerDigest, 2)).join(', ')}`)
   console.log(`  1-minute load average at the end of each run (2 cores): ${runs.map((r) => fmt(r.load, 1)).join(', ')}`)
   console.log(`  planning alone (sendEdition, from the bench process): ${runs.map((r) => fmt(r.planSeconds, 1) + ' s').join(', ')}`)
   console.log(`  mean message size ${fmt(two.meanBytes / 1024, 1)} KB`)
@@ -477,6 +491,7 @@ if (two) {
   if (N === 100_000) console.log(`  100k measured: ${fmt(two.seconds, 1)} s with 2 workers`)
   console.log('')
   console.log(`ceiling: nodemailer pool (5 connections) × 2 processes, one prebuilt ${fmt(roof.bytes / 1024, 1)} KB message: ${fmt(roof.perSecond)} msgs/s`)
+  console.log(`  CPU per message: nodemailer senders ${fmt(roof.senderCpuMs, 2)} ms, SMTP sink (bench process) ${fmt(roof.sinkCpuMs, 2)} ms`)
   console.log(`  2 workers reach ${fmt((100 * two.perSecond) / roof.perSecond)} % of it`)
   console.log('')
 }
