@@ -132,7 +132,8 @@ export function createDigestService(deps: Deps) {
       }
       const chosen = delivery.paperIds.map((paperId, i) => ({ paperId, matched: delivery.paperReasons[i] ? [delivery.paperReasons[i]!] : [] }))
       const data = await deps.deliveries.composeDigest(subscriber, editionDate, chosen)
-      return deps.renderer.render({ template: 'digest', data }).html
+      // the page is the browser view: no link to itself
+      return deps.renderer.render({ template: 'digest', data: { ...data, viewUrl: '' } }).html
     },
   }
 }

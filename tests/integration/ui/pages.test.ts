@@ -185,7 +185,10 @@ describe('the pages in a browser', () => {
     await page.getByLabel(/^Your own filters/).fill('"world model" -robot\nRL OR "reinforcement learning"')
     await page.getByLabel('Papers per email').fill('7')
     await page.getByLabel('Minimum upvotes').fill('3')
+    // The weekday is asked only for a weekly digest.
+    expect(await page.getByLabel('Weekly on').isVisible()).toBe(false)
     await page.getByLabel('How often').selectOption('weekly')
+    expect(await page.getByLabel('Weekly on').isVisible()).toBe(true)
     await page.getByLabel('Weekly on').selectOption({ label: 'Friday' })
     await page.getByLabel('At (local hour)').selectOption({ label: '07:00' })
     await page.getByLabel('Time zone').fill('Asia/Tokyo')
@@ -239,6 +242,8 @@ describe('the pages in a browser', () => {
     expect(titles).toHaveLength(10)
     const links = await page.locator('a[href^="https://huggingface.co/papers/"]').allTextContents()
     expect(links.map((s) => s.trim())).toEqual(titles)
+    // It is the browser view: no "View in browser" link to itself.
+    expect(await page.getByRole('link', { name: 'View in browser' }).count()).toBe(0)
     await checkLayout('digest-view')
     expect(problems).toEqual([])
   })
