@@ -2,7 +2,6 @@ import type { Db, Sql } from '../db/client.ts'
 import { Prisma } from '../generated/prisma/client.ts'
 import { TOPICS, type Topic } from '../topics/catalogue.ts'
 
-type Tx = Prisma.TransactionClient
 
 /** One paper chosen for one subscriber, with the topic names and keyword strings that made it match. */
 export interface MatchedPaper {
@@ -44,7 +43,7 @@ interface Row {
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/
 
-/** The only Prisma access for choosing a subscriber's papers and remembering what they were sent. */
+/** The only Prisma access for choosing a subscriber's papers (never one already sent to them). */
 export function createMatchRepository(db: Db, sql: Sql, catalogue: readonly MatchTopic[] = TOPICS) {
   // The catalogue travels as array parameters, never as SQL text: neither topics nor keywords can inject.
   const slugs = catalogue.map((t) => t.slug)
@@ -98,6 +97,18 @@ export function createMatchRepository(db: Db, sql: Sql, catalogue: readonly Matc
         -- a stop-word-only keyword is an empty query: skip it rather than have Postgres log a notice per paper
         WHERE numnode(kq.tsq) > 0
       ),
+      -- Papers of the window already sent to these subscribers. A paper keeps the day it first appeared on, and an
+      -- edition only carries papers of its own day or the six before, so a paper of this window can only have gone
+      -- out in an edition dated on or after the window's first day: a handful of digests per subscriber, found
+      -- through the (subscriber_id, edition_id) index. A digest left \`sending\` (maybe accepted) counts as sent.
+      already_sent AS MATERIALIZED (
+        SELECT d.subscriber_id, p.paper_id
+        FROM subs s
+        JOIN deliveries d ON d.subscriber_id = s.id
+          AND d.edition_id IN (SELECT e.id FROM editions e WHERE e.date >= ${window.fromDay}::date)
+        CROSS JOIN LATERAL unnest(d.paper_ids) AS p(paper_id)
+        WHERE d.kind = 'digest' AND d.status IN ('sent', 'sending')
+      ),
       -- a slug or keyword listed twice is one reason, not two
       subscriber_topics AS (
         SELECT DISTINCT s.id AS subscriber_id, s.min_upvotes, t.slug
@@ -137,7 +148,7 @@ export function createMatchRepository(db: Db, sql: Sql, catalogue: readonly Matc
         FROM candidates c
         JOIN subs s ON s.id = c.subscriber_id
         WHERE NOT EXISTS (
-          SELECT 1 FROM sent_papers sp WHERE sp.subscriber_id = c.subscriber_id AND sp.paper_id = c.paper_id
+          SELECT 1 FROM already_sent a WHERE a.subscriber_id = c.subscriber_id AND a.paper_id = c.paper_id
         )
       )
       SELECT subscriber_id::text AS subscriber_id, paper_id, upvotes, relevance, matched
@@ -185,15 +196,6 @@ export function createMatchRepository(db: Db, sql: Sql, catalogue: readonly Matc
         result.get(asGiven.get(row.subscriber_id) ?? row.subscriber_id)?.push(toMatched(row))
       }
       return result
-    },
-
-    /** Remembers papers as sent to a subscriber; resending the same ids is a no-op. Returns how many were new. */
-    async recordSent(subscriberId: string, paperIds: string[], client: Tx | Db = db): Promise<number> {
-      if (paperIds.length === 0) return 0
-      return client.$executeRaw`
-        INSERT INTO sent_papers (subscriber_id, paper_id)
-        SELECT ${subscriberId}::uuid, unnest(${paperIds}::text[])
-        ON CONFLICT (subscriber_id, paper_id) DO NOTHING`
     },
   }
 }

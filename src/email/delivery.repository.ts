@@ -37,11 +37,6 @@ const MARK_SENT_AND_CLAIM = `
   WITH sent AS (
     UPDATE deliveries d SET status = 'sent', sent_at = $3, last_error = NULL, updated_at = CURRENT_TIMESTAMP
     WHERE d.id = ANY ($1::uuid[]) AND d.status = 'sending'
-    RETURNING d.subscriber_id, d.paper_ids
-  ), recorded AS (
-    INSERT INTO sent_papers (subscriber_id, paper_id)
-    SELECT sent.subscriber_id, p.paper_id FROM sent CROSS JOIN LATERAL unnest(sent.paper_ids) AS p(paper_id)
-    ON CONFLICT (subscriber_id, paper_id) DO NOTHING
   ), claimed AS (
     UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, updated_at = CURRENT_TIMESTAMP
     WHERE d.id = ANY ($2::uuid[]) AND d.status IN ('pending', 'failed')
@@ -80,8 +75,8 @@ export function createDeliveryRepository(db: Db, sql: Sql) {
 
     /**
      * The send path's only write per email, for many emails in one statement (one commit): records rows whose SMTP
-     * transaction succeeded as `sent` (with their papers in sent_papers, so a paper is never sent to the same person
-     * twice) and claims the rows about to be sent (pending|failed → sending; only one claimant can win, and a row
+     * transaction succeeded as `sent` (their stored papers are then never selected for that subscriber again) and
+     * claims the rows about to be sent (pending|failed → sending; only one claimant can win, and a row
      * left `sending` by a crash after the SMTP server accepted it is never claimed again: at most once).
      * Returns the ids it claimed.
      */

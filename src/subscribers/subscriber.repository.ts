@@ -101,7 +101,6 @@ export function createSubscriberRepository(db: Db, sql: Sql, messageIdDomain: st
             orderBy: { createdAt: 'asc' },
             select: { kind: true, status: true, messageId: true, paperIds: true, createdAt: true, sentAt: true },
           },
-          sentPapers: { orderBy: { sentAt: 'asc' }, select: { paperId: true, sentAt: true } },
         },
       }),
 

@@ -44,8 +44,19 @@ export function createSubscriberService(deps: Deps) {
   async function exportOf(subscriberId: string) {
     const data = await deps.subscribers.exportData(subscriberId)
     if (!data) throw subscriberGone()
-    const { id: _id, deliveries, sentPapers, ...profile } = data
-    return { exportedAt: now().toISOString(), subscriber: profile, emails: deliveries, papersSent: sentPapers }
+    const { id: _id, deliveries, ...profile } = data
+    // Every paper a sent digest carried, once, with when it was first sent (deliveries come oldest first).
+    const papersSent = new Map<string, Date>()
+    for (const d of deliveries) {
+      if (d.kind !== 'digest' || d.status !== 'sent' || !d.sentAt) continue
+      for (const paperId of d.paperIds) if (!papersSent.has(paperId)) papersSent.set(paperId, d.sentAt)
+    }
+    return {
+      exportedAt: now().toISOString(),
+      subscriber: profile,
+      emails: deliveries,
+      papersSent: [...papersSent].map(([paperId, sentAt]) => ({ paperId, sentAt })),
+    }
   }
 
   async function eraseById(subscriberId: string): Promise<void> {

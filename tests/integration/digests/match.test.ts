@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPool, createPrisma } from '../../../src/db/client.ts'
 import { createMatchRepository, type MatchedPaper, type MatchTopic } from '../../../src/digests/match.repository.ts'
+import type { DeliveryStatus } from '../../../src/generated/prisma/enums.ts'
 import { TOPICS, topicBySlug } from '../../../src/topics/catalogue.ts'
 import { TEST_DATABASE_URL } from '../../helpers/env.ts'
 
@@ -259,6 +260,14 @@ async function newSubscriber(
   return id
 }
 
+/** History for "already sent": a digest of `date`'s edition to the subscriber, carrying `paperIds`, in `status`. */
+async function digestOf(subscriberId: string, date: string, paperIds: string[], status: DeliveryStatus): Promise<void> {
+  const day = new Date(`${date}T00:00:00Z`)
+  const edition = await db.edition.upsert({ where: { date: day }, create: { date: day }, update: {} })
+  const id = randomUUID()
+  await db.delivery.create({ data: { id, kind: 'digest', status, subscriberId, editionId: edition.id, messageId: `<${id}@match.test>`, paperIds } })
+}
+
 let reader: string // a subscriber with nothing sent, for the labelled cases
 
 const select = (
@@ -439,15 +448,23 @@ describe('selection rules', () => {
     expect(keys(await select({ topics: ['agents'], limit: 1 }))).toEqual(['sweData'])
   })
 
-  it('a paper already sent is never selected again; recording twice is harmless', async () => {
+  it('a paper already sent (or maybe sent: left `sending`) is never selected again, for that subscriber only', async () => {
     const id = await newSubscriber()
     expect(keys(await select({ subscriberId: id, limit: 2 }))).toEqual(['rectifiedFlow', 'vla'])
-    expect(await matches.recordSent(id, [idOf('rectifiedFlow'), idOf('vla')])).toBe(2)
-    expect(await matches.recordSent(id, [idOf('vla'), idOf('vla')])).toBe(0)
-    expect(await matches.recordSent(id, [])).toBe(0)
+    await digestOf(id, BASE, [idOf('rectifiedFlow')], 'sent')
+    await digestOf(id, addDays(BASE, 6), [idOf('vla')], 'sending')
     expect(keys(await select({ subscriberId: id, limit: 2 }))).toEqual(['reasonStep', 'grpo'])
+    expect(keys(await select({ subscriberId: id, limit: 2 }, WEEKLY))).not.toContain('vla')
     // only for that subscriber
     expect(keys(await select({ limit: 2 }))).toEqual(['rectifiedFlow', 'vla'])
+  })
+
+  it('a digest that was not sent (failed, skipped, bounced) does not count as sent', async () => {
+    const id = await newSubscriber()
+    await digestOf(id, BASE, [idOf('rectifiedFlow')], 'failed')
+    await digestOf(id, addDays(BASE, 1), [idOf('vla')], 'skipped')
+    await digestOf(id, addDays(BASE, 2), [idOf('reasonStep')], 'bounced')
+    expect(keys(await select({ subscriberId: id, limit: 3 }))).toEqual(['rectifiedFlow', 'vla', 'reasonStep'])
   })
 
   it('the 7-day window includes its last day and nothing outside it', async () => {
@@ -478,7 +495,7 @@ describe('batch selection', () => {
       { topics: ['efficiency', 'efficiency'], keywords: ['Efficiency'] },
     ]
     const ids = await Promise.all(prefs.map((p) => newSubscriber(p)))
-    await matches.recordSent(ids[1]!, [idOf('sweData')])
+    await digestOf(ids[1]!, addDays(BASE, 6), [idOf('sweData')], 'sent')
     const missing = randomUUID()
 
     for (const window of [DAILY, WEEKLY]) {

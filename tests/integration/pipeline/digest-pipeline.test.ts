@@ -92,6 +92,13 @@ describe('a day of papers, end to end', () => {
     for (const title of titlesIn(m1!)) expect(view.body).toContain(title!.replace(/&/g, '&amp;'))
     expect(view.headers['content-security-policy']).toContain("default-src 'none'")
 
+    // The data export lists every paper sent, from the sent digest itself.
+    const exportToken = new URL(t.deps.links.manage(everything.id)).pathname.split('/')[2]!
+    const exported = (await t.app.inject({ method: 'GET', url: `/api/preferences/${exportToken}/export` })).json()
+    const sentDigest = await t.prisma.delivery.findFirstOrThrow({ where: { subscriberId: everything.id, kind: 'digest', status: 'sent' } })
+    expect(exported.papersSent.map((p: { paperId: string }) => p.paperId)).toEqual(sentDigest.paperIds)
+    expect(sentDigest.paperIds).toHaveLength(titlesIn(m1!).length)
+
     // The private feed carries the same papers, as Atom and RSS, behind the read-only link.
     const feed = t.deps.links.feed(everything.id)
     const atom = await t.app.inject({ method: 'GET', url: feed.atom.replace('http://paperboy.test', '') })
