@@ -8,6 +8,7 @@ type Tx = Prisma.TransactionClient
 /** At most this many confirmation or "already subscribed" emails to one address in 30 days (and one a day). */
 export const NOTICES_PER_MONTH = 4
 
+/** One subscribe request, as the statement takes it. */
 export interface SubscribeRequest {
   email: string
   emailHash: string
@@ -15,57 +16,78 @@ export interface SubscribeRequest {
   topics?: string[]
   keywords?: string[]
   timezone?: string
-  defaults: { timezone: string; sendHour: number }
-  now: Date
 }
+
+const SUBSCRIBE = `
+  WITH input AS MATERIALIZED (
+    SELECT u.ord, u.id, u.delivery_id, u.email, u.email_hash, u.timezone, u.message_id,
+           CASE WHEN u.topics IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(u.topics)) END AS topics,
+           CASE WHEN u.keywords IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(u.keywords)) END AS keywords
+    FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[], $7::text[], $8::text[])
+      WITH ORDINALITY AS u(id, delivery_id, email, email_hash, topics, keywords, timezone, message_id, ord)
+  ), upsert AS (
+    INSERT INTO subscribers AS s (id, email, topics, keywords, timezone, send_hour, last_notice_at, last_notice_id, updated_at)
+    SELECT i.id, i.email, coalesce(i.topics, '{}'), coalesce(i.keywords, '{}'), coalesce(i.timezone, $9), $10::int, $11::timestamptz, i.delivery_id, $11::timestamptz
+    FROM input i
+    WHERE NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_hash = i.email_hash)
+    -- one lock order for every statement: concurrent batches wait for each other, never deadlock
+    ORDER BY i.email
+    ON CONFLICT (email) DO UPDATE SET
+      (topics, keywords, timezone) = (
+        SELECT CASE WHEN s.status IN ('pending', 'unsubscribed') AND i.topics IS NOT NULL THEN i.topics ELSE s.topics END,
+               CASE WHEN s.status IN ('pending', 'unsubscribed') AND i.keywords IS NOT NULL THEN i.keywords ELSE s.keywords END,
+               CASE WHEN s.status IN ('pending', 'unsubscribed') AND i.timezone IS NOT NULL THEN i.timezone ELSE s.timezone END
+        FROM input i WHERE i.email = EXCLUDED.email
+      ),
+      updated_at = EXCLUDED.updated_at,
+      (last_notice_at, last_notice_id) = (
+        SELECT CASE WHEN due THEN EXCLUDED.last_notice_at ELSE s.last_notice_at END, CASE WHEN due THEN EXCLUDED.last_notice_id ELSE s.last_notice_id END
+        FROM (SELECT s.status <> 'bounced'
+                AND (s.last_notice_at IS NULL OR s.last_notice_at <= $11::timestamptz - interval '1 day')
+                AND (SELECT count(*) FROM deliveries d
+                     WHERE d.subscriber_id = s.id AND d.kind IN ('confirmation', 'already_subscribed')
+                       AND d.created_at > $11::timestamptz - interval '30 days') < $12 AS due) AS decision
+      )
+    RETURNING s.id, s.email, s.status, s.last_notice_id
+  ), notices AS (
+    INSERT INTO deliveries (id, kind, subscriber_id, message_id, created_at, updated_at)
+    SELECT i.delivery_id, (CASE WHEN u.status = 'active' THEN 'already_subscribed' ELSE 'confirmation' END)::delivery_kind, u.id, i.message_id,
+           $11::timestamptz, $11::timestamptz
+    FROM upsert u JOIN input i ON i.email = u.email
+    WHERE u.last_notice_id = i.delivery_id
+    RETURNING id
+  )
+  SELECT n.id::text AS id FROM input i LEFT JOIN notices n ON n.id = i.delivery_id ORDER BY i.ord`
 
 /** The only Prisma access for subscribers and the suppression list. */
 export function createSubscriberRepository(db: Db, sql: Sql, messageIdDomain: string) {
   return {
     /**
-     * A subscribe request in one statement (one round trip, one commit), returning the id of the email to send, or
-     * null when none is due: the address is suppressed or bounced, or it had an email in the last day or
+     * Subscribe requests in one statement (one round trip, one commit), each answered with the id of the email to
+     * send, or null when none is due: the address is suppressed or bounced, or it had an email in the last day or
      * NOTICES_PER_MONTH in the last 30 days. INSERT … ON CONFLICT DO UPDATE locks an existing row and works on its
      * latest version, so concurrent subscribes of one address serialise on that row: the first sets last_notice_*,
      * the others see it and send nothing. Choices sent with a request replace those of an unconfirmed subscriber; an
-     * active subscriber's are only changed through the signed preferences link.
+     * active subscriber's are only changed through the signed preferences link. The addresses must be distinct (one
+     * statement cannot update a row twice).
      */
-    async subscribe(request: SubscribeRequest): Promise<string | null> {
-      const deliveryId = randomUUID()
+    async subscribe(requests: readonly SubscribeRequest[], defaults: { timezone: string; sendHour: number }, now: Date): Promise<(string | null)[]> {
+      if (requests.length === 0) return []
+      if (new Set(requests.map((r) => r.email)).size !== requests.length) throw new RangeError('subscribe: one statement cannot take an address twice')
+      const deliveryIds = requests.map(() => randomUUID())
+      const json = (list: string[] | undefined) => (list ? JSON.stringify(list) : null)
       // A named (prepared) statement: parsed and planned once per connection; planning it was half its cost.
-      const { rows } = await sql.query<{ id: string }>({
+      const { rows } = await sql.query<{ id: string | null }>({
         name: 'subscriber-subscribe',
-        text: `WITH suppressed AS MATERIALIZED (
-           SELECT EXISTS (SELECT 1 FROM suppressions WHERE email_hash = $2) AS yes
-         ), upsert AS (
-           INSERT INTO subscribers AS s (id, email, topics, keywords, timezone, send_hour, last_notice_at, last_notice_id, updated_at)
-           SELECT $1::uuid, $3, coalesce($4::text[], '{}'), coalesce($5::text[], '{}'), coalesce($6, $7), $8::int, $9::timestamptz, $10::uuid, $9::timestamptz
-           FROM suppressed WHERE NOT suppressed.yes
-           ON CONFLICT (email) DO UPDATE SET
-             topics = CASE WHEN s.status IN ('pending', 'unsubscribed') AND $4::text[] IS NOT NULL THEN EXCLUDED.topics ELSE s.topics END,
-             keywords = CASE WHEN s.status IN ('pending', 'unsubscribed') AND $5::text[] IS NOT NULL THEN EXCLUDED.keywords ELSE s.keywords END,
-             timezone = CASE WHEN s.status IN ('pending', 'unsubscribed') AND $6::text IS NOT NULL THEN EXCLUDED.timezone ELSE s.timezone END,
-             updated_at = EXCLUDED.updated_at,
-             (last_notice_at, last_notice_id) = (
-               SELECT CASE WHEN due THEN EXCLUDED.last_notice_at ELSE s.last_notice_at END, CASE WHEN due THEN EXCLUDED.last_notice_id ELSE s.last_notice_id END
-               FROM (SELECT s.status <> 'bounced'
-                       AND (s.last_notice_at IS NULL OR s.last_notice_at <= $9::timestamptz - interval '1 day')
-                       AND (SELECT count(*) FROM deliveries d
-                            WHERE d.subscriber_id = s.id AND d.kind IN ('confirmation', 'already_subscribed')
-                              AND d.created_at > $9::timestamptz - interval '30 days') < $11 AS due) AS decision
-             )
-           RETURNING s.id, s.status, s.last_notice_id = $10::uuid AS notify
-         )
-         INSERT INTO deliveries (id, kind, subscriber_id, message_id, created_at, updated_at)
-         SELECT $10::uuid, (CASE WHEN u.status = 'active' THEN 'already_subscribed' ELSE 'confirmation' END)::delivery_kind, u.id, $12, $9::timestamptz, $9::timestamptz
-         FROM upsert u WHERE u.notify
-         RETURNING id::text AS id`,
+        text: SUBSCRIBE,
         values: [
-          randomUUID(), request.emailHash, request.email, request.topics ?? null, request.keywords ?? null, request.timezone ?? null,
-          request.defaults.timezone, request.defaults.sendHour, request.now, deliveryId, NOTICES_PER_MONTH, `<${deliveryId}@${messageIdDomain}>`,
+          requests.map(() => randomUUID()), deliveryIds, requests.map((r) => r.email), requests.map((r) => r.emailHash),
+          requests.map((r) => json(r.topics)), requests.map((r) => json(r.keywords)), requests.map((r) => r.timezone ?? null),
+          deliveryIds.map((id) => `<${id}@${messageIdDomain}>`),
+          defaults.timezone, defaults.sendHour, now, NOTICES_PER_MONTH,
         ],
       })
-      return rows[0]?.id ?? null
+      return rows.map((r) => r.id)
     },
 
     findById: (id: string) => db.subscriber.findUnique({ where: { id } }),

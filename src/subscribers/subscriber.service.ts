@@ -1,3 +1,4 @@
+import DataLoader from 'dataloader'
 import type { Logger } from 'pino'
 import type { Db } from '../db/client.ts'
 import { serviceUnavailable, subscriberGone, validationFailed } from '../errors.ts'
@@ -7,7 +8,7 @@ import type { LinkPurpose } from '../links/tokens.ts'
 import type { Links } from '../links/urls.ts'
 import type { Queues } from '../queues/queues.ts'
 import { emailHash } from './email-address.ts'
-import type { SubscriberRepository } from './subscriber.repository.ts'
+import type { SubscribeRequest, SubscriberRepository } from './subscriber.repository.ts'
 import type { Preferences, PreferencesBody, SubscribeBody } from './subscriber.schemas.ts'
 
 
@@ -64,6 +65,35 @@ export function createSubscriberService(deps: Deps) {
     deps.logger.info({ event: 'subscriber.erased', subscriberId }, 'erased')
   }
 
+  /**
+   * The subscribe requests that reach the database in one turn of the event loop are written by one statement: one
+   * round trip and one commit for many requests. An address asked for twice in one turn goes into a second statement
+   * of the same batch, so every request is decided as if it came alone, in arrival order.
+   */
+  const writes = new DataLoader<SubscribeRequest, string | null>(
+    async (requests) => {
+      const results: (string | null)[] = []
+      let left = requests.map((request, index) => ({ request, index }))
+      while (left.length > 0) {
+        const emails = new Set<string>()
+        const round: typeof left = []
+        const later: typeof left = []
+        for (const item of left) {
+          if (emails.has(item.request.email)) later.push(item)
+          else {
+            emails.add(item.request.email)
+            round.push(item)
+          }
+        }
+        const ids = await deps.subscribers.subscribe(round.map((item) => item.request), deps.defaults, now())
+        round.forEach((item, k) => (results[item.index] = ids[k] ?? null))
+        left = later
+      }
+      return results
+    },
+    { cache: false, maxBatchSize: 100, batchScheduleFn: (run) => setImmediate(run) },
+  )
+
   const toPreferences = (s: Subscriber): Preferences => ({
     email: s.email,
     status: s.status,
@@ -83,7 +113,8 @@ export function createSubscriberService(deps: Deps) {
     /**
      * Always resolves the same way whatever the address's state (no enumeration). Writes the subscriber and, unless
      * throttled (one a day, NOTICES_PER_MONTH in 30 days: the form cannot be used to bomb an inbox) or suppressed, one
-     * confirmation or "already subscribed" delivery in one statement; resolves when the email is queued, not sent.
+     * confirmation or "already subscribed" delivery (one statement shared with the requests of the same turn of the
+     * event loop); resolves when the email is queued, not sent.
      */
     async subscribe(input: SubscribeBody): Promise<void> {
       // Independent checks, at once: keyword filters, and that the queue can take a job (so a Redis outage answers 503
@@ -94,14 +125,12 @@ export function createSubscriberService(deps: Deps) {
           throw serviceUnavailable('The mail queue', error)
         }),
       ])
-      const deliveryId = await deps.subscribers.subscribe({
+      const deliveryId = await writes.load({
         email: input.email,
         emailHash: emailHash(input.email),
         ...(input.topics ? { topics: input.topics } : {}),
         ...(input.keywords ? { keywords: input.keywords } : {}),
         ...(input.timezone ? { timezone: input.timezone } : {}),
-        defaults: deps.defaults,
-        now: now(),
       })
       if (!deliveryId) return
       // The row is committed; if Redis fails now, the sweeper queues it later. The request still succeeded.

@@ -154,6 +154,40 @@ describe('200 concurrent subscribes of one address', () => {
 })
 
 describe('concurrent subscribes of different addresses', () => {
+  it('decide each address on its own, in arrival order, when one statement writes them together', async () => {
+    const fresh = anEmail('mix-new')
+    const active = await t.prisma.subscriber.create({ data: { email: anEmail('mix-active'), status: 'active', confirmedAt: new Date(), topics: ['agents'] } })
+    const suppressed = anEmail('mix-suppressed')
+    await t.prisma.suppression.create({ data: { emailHash: emailHash(suppressed), reason: 'bounce' } })
+    const throttled = anEmail('mix-throttled')
+    expect((await api(throttled, anIp())).statusCode).toBe(202) // its one notice for today
+    const sent = () => t.prisma.delivery.findMany({ where: { subscriber: { email: { in: [fresh, active.email, suppressed, throttled] } } }, select: { kind: true, subscriber: { select: { email: true } } } })
+    expect(await sent()).toHaveLength(1)
+
+    const withTopics = (email: string, topics: string[]) =>
+      t.app.inject({ method: 'POST', url: '/api/subscriptions', payload: { email, topics }, remoteAddress: anIp() })
+    const responses = await Promise.all([
+      withTopics(fresh, ['robotics']),
+      withTopics(active.email, ['robotics']),
+      withTopics(suppressed, ['robotics']),
+      withTopics(throttled, ['robotics']),
+      withTopics(fresh, ['code']),
+      withTopics(throttled, ['efficiency']),
+    ])
+    expect(responses.map((r) => r.statusCode)).toEqual(Array(6).fill(202))
+    expect(new Set(responses.map((r) => r.body)).size).toBe(1)
+
+    const kinds = Object.fromEntries((await sent()).map((d) => [d.subscriber.email, d.kind]))
+    // new: one confirmation (the second request is throttled by the first); active: "already subscribed", choices
+    // untouched; suppressed: nothing, not even a row; throttled: nothing more, but its choices follow the last request
+    expect(kinds).toEqual({ [fresh]: 'confirmation', [active.email]: 'already_subscribed', [throttled]: 'confirmation' })
+    expect((await sent()).filter((d) => d.subscriber.email === fresh)).toHaveLength(1)
+    expect((await t.prisma.subscriber.findUniqueOrThrow({ where: { email: fresh } })).topics).toEqual(['code'])
+    expect((await t.prisma.subscriber.findUniqueOrThrow({ where: { email: active.email } })).topics).toEqual(['agents'])
+    expect((await t.prisma.subscriber.findUniqueOrThrow({ where: { email: throttled } })).topics).toEqual(['efficiency'])
+    expect(await t.prisma.subscriber.findUnique({ where: { email: suppressed } })).toBeNull()
+  })
+
   it('share send jobs (fewer jobs than requests) and each address gets its one confirmation', async () => {
     const emails = Array.from({ length: 60 }, () => anEmail('together'))
     const responses = await Promise.all(emails.map((email) => api(email, anIp())))
