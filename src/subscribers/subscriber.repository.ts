@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Db, Sql } from '../db/client.ts'
-import type { Prisma, Subscriber } from '../generated/prisma/client.ts'
+import type { Subscriber } from '../generated/prisma/client.ts'
 import type { PreferencesBody } from './subscriber.schemas.ts'
-
-type Tx = Prisma.TransactionClient
 
 /** At most this many confirmation or "already subscribed" emails to one address in 30 days (and one a day). */
 export const NOTICES_PER_MONTH = 4

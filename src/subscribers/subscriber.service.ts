@@ -11,7 +11,6 @@ import { emailHash } from './email-address.ts'
 import type { SubscribeRequest, SubscriberRepository } from './subscriber.repository.ts'
 import type { Preferences, PreferencesBody, SubscribeBody } from './subscriber.schemas.ts'
 
-
 interface Deps {
   db: Db
   subscribers: SubscriberRepository

@@ -105,14 +105,19 @@ function cpuSeconds(pid: number): number {
   }
 }
 
-/** CPU seconds of every running process with this command name (PostgreSQL's backends, redis-server). */
+/**
+ * CPU seconds of every running process with this command name (PostgreSQL's processes, redis-server), with the CPU of
+ * their children that have exited (PostgreSQL's postmaster collects that of backends and autovacuum workers).
+ */
 function cpuSecondsOf(command: string): number {
   let total = 0
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).startsWith(command)) total += cpuSeconds(Number(entry))
+      if (!stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).startsWith(command)) continue
+      const fields = stat.replace(/^.*\) /, '').split(' ')
+      total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100
     } catch { /* gone */ }
   }
   return total
