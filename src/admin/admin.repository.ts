@@ -20,19 +20,24 @@ export function createAdminRepository(db: Db) {
 
     /** Everything /metrics reports from the database, in one round trip per table. */
     async metricsSnapshot() {
-      const [subscribers, deliveries, papers, extra] = await Promise.all([
+      const [subscribers, deliveries, papers, extra, errors] = await Promise.all([
         db.$queryRaw<{ status: string; n: number }[]>`SELECT status::text, count(*)::int AS n FROM subscribers GROUP BY status`,
         db.$queryRaw<{ kind: string; status: string; n: number }[]>`SELECT kind::text, status::text, count(*)::int AS n FROM deliveries GROUP BY kind, status`,
         db.$queryRaw<{ n: number; latest: string | null }[]>`SELECT count(*)::int AS n, max(day)::text AS latest FROM papers`,
-        db.$queryRaw<{ unknown: number; transient: number; permanent: number; p50: number | null; p90: number | null; p99: number | null }[]>`
+        db.$queryRaw<{ unknown: number; p50: number | null; p90: number | null; p99: number | null }[]>`
           SELECT
             count(*) FILTER (WHERE status = 'sending' AND updated_at < now() - interval '10 minutes')::int AS unknown,
-            count(*) FILTER (WHERE status = 'failed')::int AS transient,
-            count(*) FILTER (WHERE status = 'bounced')::int AS permanent,
             percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - created_at)) FILTER (WHERE sent_at > now() - interval '1 day') AS p50,
             percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - created_at)) FILTER (WHERE sent_at > now() - interval '1 day') AS p90,
             percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - created_at)) FILTER (WHERE sent_at > now() - interval '1 day') AS p99
           FROM deliveries`,
+        // The SMTP reply code is the first 4xx/5xx number of the stored error (nodemailer quotes the server's reply);
+        // errors without one (a dropped connection, a timeout) are code "none".
+        db.$queryRaw<{ class: 'transient' | 'permanent'; code: string; n: number }[]>`
+          SELECT CASE WHEN status = 'failed' THEN 'transient' ELSE 'permanent' END AS class,
+                 coalesce(substring(last_error FROM '\\m([45][0-9][0-9])\\M'), 'none') AS code, count(*)::int AS n
+          FROM deliveries WHERE status IN ('failed', 'bounced')
+          GROUP BY 1, 2`,
       ])
       const e = extra[0]!
       return {
@@ -41,7 +46,7 @@ export function createAdminRepository(db: Db) {
         papers: papers[0]?.n ?? 0,
         latestDay: papers[0]?.latest ?? null,
         unknown: e.unknown,
-        smtpErrors: { transient: e.transient, permanent: e.permanent },
+        smtpErrors: errors,
         latency: { '0.5': e.p50, '0.9': e.p90, '0.99': e.p99 },
       }
     },

@@ -13,7 +13,12 @@ export function createMetrics(admin: Pick<AdminRepository, 'metricsSnapshot'>, q
   const subscribers = new Gauge({ name: 'paperboy_subscribers', help: 'Subscribers by status', labelNames: ['status'], registers: [registry] })
   const deliveries = new Gauge({ name: 'paperboy_deliveries', help: 'Deliveries by kind and status', labelNames: ['kind', 'status'], registers: [registry] })
   const unknown = new Gauge({ name: 'paperboy_deliveries_unknown', help: 'Deliveries left `sending` for over 10 minutes (crash after SMTP acceptance, not resent)', registers: [registry] })
-  const smtpErrors = new Gauge({ name: 'paperboy_smtp_errors', help: 'Deliveries whose last SMTP error was of this class', labelNames: ['class'], registers: [registry] })
+  const smtpErrors = new Gauge({
+    name: 'paperboy_smtp_errors',
+    help: 'Deliveries whose last SMTP error was of this class (transient: failed, retried; permanent: bounced) and reply code ("none" without one); 0 per class when there is none',
+    labelNames: ['class', 'code'],
+    registers: [registry],
+  })
   const latency = new Gauge({ name: 'paperboy_send_latency_seconds', help: 'Time from delivery creation to sent, over the last 24 h', labelNames: ['quantile'], registers: [registry] })
   const depth = new Gauge({ name: 'paperboy_queue_jobs', help: 'Jobs per queue and state', labelNames: ['queue', 'state'], registers: [registry] })
 
@@ -29,7 +34,9 @@ export function createMetrics(admin: Pick<AdminRepository, 'metricsSnapshot'>, q
       for (const row of snapshot.deliveries) deliveries.set({ kind: row.kind, status: row.status }, row.n)
       unknown.set(snapshot.unknown)
       smtpErrors.reset()
-      for (const [cls, n] of Object.entries(snapshot.smtpErrors)) smtpErrors.set({ class: cls }, n)
+      // Both classes always have a series, so a rate or an alert has something to read before the first error.
+      for (const cls of ['transient', 'permanent']) if (!snapshot.smtpErrors.some((e) => e.class === cls)) smtpErrors.set({ class: cls, code: 'none' }, 0)
+      for (const e of snapshot.smtpErrors) smtpErrors.set({ class: e.class, code: e.code }, e.n)
       latency.reset()
       for (const [quantile, seconds] of Object.entries(snapshot.latency)) if (seconds !== null) latency.set({ quantile }, seconds)
       depth.reset()

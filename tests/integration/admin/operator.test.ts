@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -101,9 +102,29 @@ describe('operator tools', () => {
     const r = await t.app.inject({ method: 'GET', url: '/metrics', headers: auth })
     expect(r.statusCode).toBe(200)
     expect(r.headers['content-type']).toContain('text/plain')
-    for (const name of ['paperboy_papers_ingested', 'paperboy_subscribers{status="active"}', 'paperboy_deliveries{kind="digest",status="sent"}', 'paperboy_queue_jobs{queue="email-send",state="waiting"}', 'paperboy_smtp_errors{class="permanent"}']) {
+    for (const name of ['paperboy_papers_ingested', 'paperboy_subscribers{status="active"}', 'paperboy_deliveries{kind="digest",status="sent"}', 'paperboy_queue_jobs{queue="email-send",state="waiting"}', 'paperboy_smtp_errors{class="permanent",']) {
       expect(r.body).toContain(name)
     }
+  })
+
+  it('counts SMTP errors by class and reply code', async () => {
+    const smtpErrors = async () => {
+      const body = (await t.app.inject({ method: 'GET', url: '/metrics', headers: auth })).body
+      return Object.fromEntries([...body.matchAll(/^paperboy_smtp_errors\{class="(\w+)",code="(\w+)"\} (\d+)$/gm)].map((m) => [`${m[1]} ${m[2]}`, Number(m[3])]))
+    }
+    const before = await smtpErrors()
+    const subscriber = await t.prisma.subscriber.create({ data: { email: anEmail('smtp-codes') } })
+    const failedWith = async (status: 'failed' | 'bounced', lastError: string) => {
+      const id = randomUUID()
+      await t.prisma.delivery.create({ data: { id, kind: 'confirmation', status, lastError, subscriberId: subscriber.id, messageId: `<${id}@paperboy.test>` } })
+    }
+    await failedWith('bounced', "Can't send mail - all recipients were rejected: 550 5.1.1 <nobody@example.org>: Recipient address rejected")
+    await failedWith('failed', 'Message failed: 451 4.3.0 Try again later')
+    await failedWith('failed', 'Message failed: 421 4.7.0 Too many connections from 10.0.0.550')
+    await failedWith('failed', 'Connection closed unexpectedly')
+    const after = await smtpErrors()
+    const grew = (key: string) => (after[key] ?? 0) - (before[key] ?? 0)
+    expect([grew('permanent 550'), grew('transient 451'), grew('transient 421'), grew('transient none')]).toEqual([1, 1, 1, 1])
   })
 
   it('serves the queue dashboard to a browser that logs in with the token', async () => {
