@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -30,11 +30,24 @@ export async function relabelledListing(fixture: string, day: string, tag = rand
   return { items, file, tag, byTitle }
 }
 
-let yearCounter = 0
-/** A papers-day no other test uses: a random far-future year plus a counter. */
+/** Years handed out by uniqueDay in this run, across test files (each file has its own module instance). */
+export const USED_YEARS_FILE = path.resolve(import.meta.dirname, '../../.data/test-used-years')
+
+/**
+ * A papers-day no other test of this run uses: a far-future year (after the ones match.test.ts draws from) not yet
+ * handed out. The years are recorded in a file (the global setup empties it with the database), because test files
+ * share the database but not this module: with a random year alone, two files picked the same one now and then and
+ * saw each other's papers.
+ */
 export function uniqueDay(month = '06', day = '12'): string {
-  const year = 2100 + Math.floor(Math.random() * 7000) + yearCounter++
-  return `${year}-${month}-${day}`
+  mkdirSync(path.dirname(USED_YEARS_FILE), { recursive: true })
+  const used = new Set(existsSync(USED_YEARS_FILE) ? readFileSync(USED_YEARS_FILE, 'utf8').split('\n').filter(Boolean) : [])
+  for (;;) {
+    const year = String(2200 + Math.floor(Math.random() * 7800))
+    if (used.has(year)) continue
+    appendFileSync(USED_YEARS_FILE, `${year}\n`)
+    return `${year}-${month}-${day}`
+  }
 }
 
 /**
