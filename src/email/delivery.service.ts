@@ -1,6 +1,6 @@
-import DataLoader from 'dataloader'
 import type { Logger } from 'pino'
 import { buildDigestData, type PaperForDigest } from '../digests/digest-content.ts'
+import { batchPerTurn } from '../runtime/batch-per-turn.ts'
 import type { MatchedPaper, MatchRepository } from '../digests/match.repository.ts'
 import { digestWindow } from '../digests/schedule.ts'
 import type { Subscriber } from '../generated/prisma/client.ts'
@@ -51,15 +51,12 @@ export function createDeliveryService(deps: Deps) {
    * to send) here; the writes made in one turn of the event loop go to the database as one statement and one commit.
    * Each lane still waits for its own claim before its SMTP transaction, so a crash strands no more rows than before.
    */
-  const writes = new DataLoader<{ sent: string | null; claim: string | null }, boolean>(
-    async (keys) => {
-      const sent = keys.flatMap((k) => (k.sent ? [k.sent] : []))
-      const claim = keys.flatMap((k) => (k.claim ? [k.claim] : []))
-      const claimed = await deps.deliveries.markSentAndClaim(sent, claim, now())
-      return keys.map((k) => (k.claim ? claimed.has(k.claim) : true))
-    },
-    { cache: false, batchScheduleFn: (run) => setImmediate(run) },
-  )
+  const writes = batchPerTurn<{ sent: string | null; claim: string | null }, boolean>(async (keys) => {
+    const sent = keys.flatMap((k) => (k.sent ? [k.sent] : []))
+    const claim = keys.flatMap((k) => (k.claim ? [k.claim] : []))
+    const claimed = await deps.deliveries.markSentAndClaim(sent, claim, now())
+    return keys.map((k) => (k.claim ? claimed.has(k.claim) : true))
+  })
 
   const common = (s: Pick<Subscriber, 'email'>) => ({ email: s.email, homeUrl: deps.links.home(), senderName: sender.name })
 
@@ -205,7 +202,7 @@ export function createDeliveryService(deps: Deps) {
       let accepted: string | null = null
       while (next < outgoing.length) {
         const item = outgoing[next++]!
-        const claimed = await writes.load({ sent: accepted, claim: item.delivery.id })
+        const claimed = await writes({ sent: accepted, claim: item.delivery.id })
         accepted = null
         if (!claimed) {
           counts['not-claimed']++
@@ -223,7 +220,7 @@ export function createDeliveryService(deps: Deps) {
         accepted = item.delivery.id
         counts.sent++
       }
-      if (accepted) marks.push(writes.load({ sent: accepted, claim: null }))
+      if (accepted) marks.push(writes({ sent: accepted, claim: null }))
     }
     await Promise.all(Array.from({ length: Math.min(IN_FLIGHT_PER_BATCH, outgoing.length) }, lane))
     await Promise.all(marks)

@@ -1,5 +1,5 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq'
-import DataLoader from 'dataloader'
+import { batchPerTurn } from '../runtime/batch-per-turn.ts'
 
 /** Queue names are kebab-case nouns; jobs carry ids only — the database is the source of truth. */
 export const QUEUE = { ingest: 'paper-ingest', plan: 'digest-plan', send: 'email-send' } as const
@@ -56,19 +56,17 @@ export function createQueues(connection: ConnectionOptions, prefix = 'paperboy',
     if (jobs.length === 1) await send.add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts)
     else if (jobs.length > 0) await send.addBulk(jobs)
   }
-  // setImmediate runs after the event loop has handled every socket that was ready, so the batch holds every request
-  // whose database write finished in that turn (DataLoader's default, the end of the current tick, holds one).
-  const single = new DataLoader<string, void>(async (ids) => {
+  const enqueueSend = batchPerTurn<string, void>(async (ids) => {
     await enqueueSends(ids)
     return ids.map(() => undefined)
-  }, { cache: false, maxBatchSize: SEND_BATCH, batchScheduleFn: (run) => setImmediate(run) })
+  }, { maxBatchSize: SEND_BATCH })
 
   return {
     ingest,
     plan,
     send,
     enqueueSends,
-    enqueueSend: (deliveryId) => single.load(deliveryId),
+    enqueueSend,
     async close() {
       await Promise.all([ingest.close(), plan.close(), send.close()])
     },

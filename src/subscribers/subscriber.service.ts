@@ -1,4 +1,3 @@
-import DataLoader from 'dataloader'
 import type { Logger } from 'pino'
 import type { Db } from '../db/client.ts'
 import { serviceUnavailable, subscriberGone, validationFailed } from '../errors.ts'
@@ -7,6 +6,7 @@ import { subscriberFromLink } from '../links/resolve.ts'
 import type { LinkPurpose } from '../links/tokens.ts'
 import type { Links } from '../links/urls.ts'
 import type { Queues } from '../queues/queues.ts'
+import { batchPerTurn } from '../runtime/batch-per-turn.ts'
 import { emailHash } from './email-address.ts'
 import type { SubscribeRequest, SubscriberRepository } from './subscriber.repository.ts'
 import type { Preferences, PreferencesBody, SubscribeBody } from './subscriber.schemas.ts'
@@ -69,7 +69,7 @@ export function createSubscriberService(deps: Deps) {
    * round trip and one commit for many requests. An address asked for twice in one turn goes into a second statement
    * of the same batch, so every request is decided as if it came alone, in arrival order.
    */
-  const writes = new DataLoader<SubscribeRequest, string | null>(
+  const writes = batchPerTurn<SubscribeRequest, string | null>(
     async (requests) => {
       const results: (string | null)[] = []
       let left = requests.map((request, index) => ({ request, index }))
@@ -90,7 +90,7 @@ export function createSubscriberService(deps: Deps) {
       }
       return results
     },
-    { cache: false, maxBatchSize: 100, batchScheduleFn: (run) => setImmediate(run) },
+    { maxBatchSize: 100 },
   )
 
   const toPreferences = (s: Subscriber): Preferences => ({
@@ -124,7 +124,7 @@ export function createSubscriberService(deps: Deps) {
           throw serviceUnavailable('The mail queue', error)
         }),
       ])
-      const deliveryId = await writes.load({
+      const deliveryId = await writes({
         email: input.email,
         emailHash: emailHash(input.email),
         ...(input.topics ? { topics: input.topics } : {}),
