@@ -111,42 +111,43 @@ export function createMatchRepository(db: Db, sql: Sql, catalogue: readonly Matc
       ),
       -- a slug or keyword listed twice is one reason, not two
       subscriber_topics AS (
-        SELECT DISTINCT s.id AS subscriber_id, s.min_upvotes, t.slug
+        SELECT DISTINCT s.id AS subscriber_id, s.min_upvotes, s.lim, t.slug
         FROM subs s CROSS JOIN LATERAL unnest(s.topics) AS t(slug)
       ),
       subscriber_keywords AS (
-        SELECT s.id AS subscriber_id, s.min_upvotes, k.keyword, min(k.ord) AS ord
+        SELECT s.id AS subscriber_id, s.min_upvotes, s.lim, k.keyword, min(k.ord) AS ord
         FROM subs s CROSS JOIN LATERAL unnest(s.keywords) WITH ORDINALITY AS k(keyword, ord)
         -- nor is a keyword spelled exactly like one of the subscriber's topic names
         WHERE NOT EXISTS (SELECT 1 FROM catalogue c WHERE c.slug = ANY (s.topics) AND c.name = k.keyword)
-        GROUP BY s.id, s.min_upvotes, k.keyword
+        GROUP BY s.id, s.min_upvotes, s.lim, k.keyword
       ),
       hits AS (
-        SELECT st.subscriber_id, th.paper_id, th.upvotes, th.name AS label, th.rank, th.ord AS label_ord
+        SELECT st.subscriber_id, st.lim, th.paper_id, th.upvotes, th.name AS label, th.rank, th.ord AS label_ord
         FROM subscriber_topics st JOIN topic_hits th ON th.slug = st.slug
         WHERE th.upvotes >= st.min_upvotes
         UNION ALL
-        SELECT sk.subscriber_id, kh.paper_id, kh.upvotes, kh.keyword, kh.rank, 1000000 + sk.ord
+        SELECT sk.subscriber_id, sk.lim, kh.paper_id, kh.upvotes, kh.keyword, kh.rank, 1000000 + sk.ord
         FROM subscriber_keywords sk JOIN keyword_hits kh ON kh.keyword = sk.keyword
         WHERE kh.upvotes >= sk.min_upvotes
       ),
       candidates AS (
-        SELECT subscriber_id, paper_id, upvotes,
+        SELECT subscriber_id, lim, paper_id, upvotes,
                sum(rank)::float8 AS relevance,
                array_agg(label ORDER BY label_ord) AS matched
         FROM hits
-        GROUP BY subscriber_id, paper_id, upvotes
+        GROUP BY subscriber_id, lim, paper_id, upvotes
         UNION ALL
         -- no topics and no keywords: the whole trending list
-        SELECT s.id, w.id, w.upvotes, 0::float8, ARRAY[]::text[]
+        SELECT s.id, s.lim, w.id, w.upvotes, 0::float8, ARRAY[]::text[]
         FROM subs s CROSS JOIN window_papers w
         WHERE cardinality(s.topics) = 0 AND cardinality(s.keywords) = 0 AND w.upvotes >= s.min_upvotes
       ),
+      -- each row carries its subscriber's limit: joining \`subs\` back in here made the planner (which expects a
+      -- handful of candidates) loop over every subscriber for every candidate
       ranked AS (
-        SELECT c.subscriber_id, c.paper_id, c.upvotes, c.relevance, c.matched, s.lim,
+        SELECT c.subscriber_id, c.paper_id, c.upvotes, c.relevance, c.matched, c.lim,
                row_number() OVER (PARTITION BY c.subscriber_id ORDER BY c.upvotes DESC, c.relevance DESC, c.paper_id) AS rn
         FROM candidates c
-        JOIN subs s ON s.id = c.subscriber_id
         WHERE NOT EXISTS (
           SELECT 1 FROM already_sent a WHERE a.subscriber_id = c.subscriber_id AND a.paper_id = c.paper_id
         )
