@@ -1,5 +1,6 @@
 import nodemailer, { type TransportOptions } from 'nodemailer'
 import { buildRawMessage, mailOptions } from './raw-message.ts'
+import { useFastDataStream } from './smtp-data-stream.ts'
 
 export interface OutgoingEmail {
   from: string
@@ -48,6 +49,7 @@ export interface DkimOptions {
  * With `dkim`, nodemailer signs every message, the prebuilt (`sendFast`) ones included.
  */
 export function createSmtpMailer(smtpUrl: string, options: { maxConnections?: number; dkim?: DkimOptions } = {}): Mailer {
+  useFastDataStream()
   const transport = nodemailer.createTransport({
     ...(options.dkim ? { dkim: options.dkim } : {}),
     url: smtpUrl,
