@@ -1,6 +1,7 @@
 import nodemailer, { type TransportOptions } from 'nodemailer'
 import { buildRawMessage, mailOptions } from './raw-message.ts'
 import { useFastDataStream } from './smtp-data-stream.ts'
+import { createSmtpPool } from './smtp-pool.ts'
 
 export interface OutgoingEmail {
   from: string
@@ -45,21 +46,23 @@ export interface DkimOptions {
 }
 
 /**
- * A pooled nodemailer transport: connections are reused across sends instead of one TCP+SMTP handshake per email.
- * With `dkim`, nodemailer signs every message, the prebuilt (`sendFast`) ones included.
+ * Two pools of reused SMTP connections, created lazily: nodemailer's transport for `send` (it builds the MIME
+ * message), and `createSmtpPool` for `sendFast`, which hands the prebuilt message straight to nodemailer's
+ * SMTPConnection. With `dkim`, both sign every message.
  */
 export function createSmtpMailer(smtpUrl: string, options: { maxConnections?: number; dkim?: DkimOptions } = {}): Mailer {
   useFastDataStream()
+  const maxConnections = options.maxConnections ?? 5
+  const timeouts = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 }
   const transport = nodemailer.createTransport({
     ...(options.dkim ? { dkim: options.dkim } : {}),
     url: smtpUrl,
     pool: true,
-    maxConnections: options.maxConnections ?? 5,
+    maxConnections,
     maxMessages: Infinity,
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 30_000,
+    ...timeouts,
   } as TransportOptions)
+  const pool = createSmtpPool(smtpUrl, { maxConnections, ...(options.dkim ? { dkim: options.dkim } : {}), ...timeouts })
   return {
     async send(message) {
       const info = await transport.sendMail(mailOptions(message, new Date()))
@@ -67,10 +70,13 @@ export function createSmtpMailer(smtpUrl: string, options: { maxConnections?: nu
     },
     async sendFast(message) {
       const raw = buildRawMessage(message, new Date())
-      const info = await transport.sendMail({ envelope: { from: envelopeAddress(message.from), to: [message.to] }, raw })
-      return { messageId: message.messageId, response: String(info.response ?? '') }
+      const { response } = await pool.send({ from: envelopeAddress(message.from), to: [message.to] }, raw)
+      return { messageId: message.messageId, response }
     },
-    close: () => transport.close(),
+    close: () => {
+      transport.close()
+      pool.close()
+    },
   }
 }
 
