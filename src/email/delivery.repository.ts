@@ -33,16 +33,28 @@ interface ClaimedRow {
   suppressed: boolean
 }
 
+// A claimed digest's selection (papers and why each matched) is written with its claim: a row is `sending` with
+// exactly the papers it is being sent with, which "already sent" and "view in browser" read.
 const MARK_SENT_AND_CLAIM = `
   WITH sent AS (
     UPDATE deliveries d SET status = 'sent', sent_at = $3, last_error = NULL, updated_at = CURRENT_TIMESTAMP
     WHERE d.id = ANY ($1::uuid[]) AND d.status = 'sending'
   ), claimed AS (
-    UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, updated_at = CURRENT_TIMESTAMP
-    WHERE d.id = ANY ($2::uuid[]) AND d.status IN ('pending', 'failed')
+    UPDATE deliveries d
+    SET status = 'sending', attempts = d.attempts + 1, updated_at = CURRENT_TIMESTAMP,
+        paper_ids = coalesce(x.paper_ids, d.paper_ids), paper_reasons = coalesce(x.paper_reasons, d.paper_reasons)
+    FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, paper_ids text[], paper_reasons text[])
+    WHERE d.id = x.id AND d.status IN ('pending', 'failed')
     RETURNING d.id
   )
   SELECT id::text AS id FROM claimed`
+
+/** A row to claim; a digest carries the papers it will be sent with and why each matched. */
+export interface Claim {
+  id: string
+  paperIds?: string[]
+  paperReasons?: string[]
+}
 
 /** The only Prisma access for deliveries: the outbox and its state machine. */
 export function createDeliveryRepository(db: Db, sql: Sql) {
@@ -76,15 +88,16 @@ export function createDeliveryRepository(db: Db, sql: Sql) {
     /**
      * The send path's only write per email, for many emails in one statement (one commit): records rows whose SMTP
      * transaction succeeded as `sent` (their stored papers are then never selected for that subscriber again) and
-     * claims the rows about to be sent (pending|failed → sending; only one claimant can win, and a row
-     * left `sending` by a crash after the SMTP server accepted it is never claimed again: at most once).
-     * Returns the ids it claimed.
+     * claims the rows about to be sent (pending|failed → sending, with a digest's selection; only one claimant can
+     * win, and a row left `sending` by a crash after the SMTP server accepted it is never claimed again: at most
+     * once). Returns the ids it claimed.
      */
-    async markSentAndClaim(sentIds: readonly string[], claimIds: readonly string[], now: Date): Promise<Set<string>> {
-      if (sentIds.length === 0 && claimIds.length === 0) return new Set()
+    async markSentAndClaim(sentIds: readonly string[], claims: readonly Claim[], now: Date): Promise<Set<string>> {
+      if (sentIds.length === 0 && claims.length === 0) return new Set()
+      const rows = JSON.stringify(claims.map((c) => ({ id: c.id, paper_ids: c.paperIds, paper_reasons: c.paperReasons })))
       // A named (prepared) statement: parsed and planned once per connection, not once per call.
-      const { rows } = await sql.query<{ id: string }>({ name: 'delivery-mark-sent-and-claim', text: MARK_SENT_AND_CLAIM, values: [sentIds, claimIds, now] })
-      return new Set(rows.map((r) => r.id))
+      const result = await sql.query<{ id: string }>({ name: 'delivery-mark-sent-and-claim', text: MARK_SENT_AND_CLAIM, values: [sentIds, rows, now] })
+      return new Set(result.rows.map((r) => r.id))
     },
 
     /** Each row's reason, in one statement. */
@@ -103,17 +116,6 @@ export function createDeliveryRepository(db: Db, sql: Sql) {
         UPDATE deliveries d SET status = 'failed', last_error = x.error, updated_at = CURRENT_TIMESTAMP
         FROM unnest(${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.error.slice(0, 1000))}::text[]) AS x(id, error)
         WHERE d.id = x.id AND d.status = 'sending'`
-    },
-
-    /** Each digest's selection (papers and why they matched), stored before sending, in one statement. */
-    async saveSelections(rows: readonly { id: string; paperIds: string[]; paperReasons: string[] }[]): Promise<void> {
-      if (rows.length === 0) return
-      await db.$executeRaw`
-        UPDATE deliveries d
-        SET paper_ids = ARRAY(SELECT jsonb_array_elements_text(x.p)), paper_reasons = ARRAY(SELECT jsonb_array_elements_text(x.r)),
-            updated_at = CURRENT_TIMESTAMP
-        FROM jsonb_to_recordset(${JSON.stringify(rows.map((r) => ({ id: r.id, p: r.paperIds, r: r.paperReasons })))}::jsonb) AS x(id uuid, p jsonb, r jsonb)
-        WHERE d.id = x.id AND d.status IN ('pending', 'failed')`
     },
 
     /** A hard bounce: the delivery, the subscriber and the address (by hash, in the suppression list) in one go. */

@@ -8,7 +8,7 @@ import type { Links } from '../links/urls.ts'
 import type { PaperRepository } from '../papers/paper.repository.ts'
 import type { Queues } from '../queues/queues.ts'
 import { emailHash } from '../subscribers/email-address.ts'
-import type { ClaimedDelivery, DeliveryRepository } from './delivery.repository.ts'
+import type { Claim, ClaimedDelivery, DeliveryRepository } from './delivery.repository.ts'
 import { classifySmtpError, type Mailer, type OutgoingEmail } from './mailer.ts'
 import type { RenderedEmail, Renderer } from './render.ts'
 import type { DigestData } from './templates.ts'
@@ -51,11 +51,11 @@ export function createDeliveryService(deps: Deps) {
    * to send) here; the writes made in one turn of the event loop go to the database as one statement and one commit.
    * Each lane still waits for its own claim before its SMTP transaction, so a crash strands no more rows than before.
    */
-  const writes = batchPerTurn<{ sent: string | null; claim: string | null }, boolean>(async (keys) => {
+  const writes = batchPerTurn<{ sent: string | null; claim: Claim | null }, boolean>(async (keys) => {
     const sent = keys.flatMap((k) => (k.sent ? [k.sent] : []))
-    const claim = keys.flatMap((k) => (k.claim ? [k.claim] : []))
-    const claimed = await deps.deliveries.markSentAndClaim(sent, claim, now())
-    return keys.map((k) => (k.claim ? claimed.has(k.claim) : true))
+    const claims = keys.flatMap((k) => (k.claim ? [k.claim] : []))
+    const claimed = await deps.deliveries.markSentAndClaim(sent, claims, now())
+    return keys.map((k) => (k.claim ? claimed.has(k.claim.id) : true))
   })
 
   const common = (s: Pick<Subscriber, 'email'>) => ({ email: s.email, homeUrl: deps.links.home(), senderName: sender.name })
@@ -136,6 +136,8 @@ export function createDeliveryService(deps: Deps) {
   interface Outgoing {
     delivery: ClaimedDelivery
     email: OutgoingEmail
+    /** What the claim records: the row, and for a digest the papers it is sent with. */
+    claim: Claim
   }
 
   async function sendLoaded(claimed: ClaimedDelivery[], counts: Record<SendOutcome, number>): Promise<Record<SendOutcome, number>> {
@@ -154,7 +156,6 @@ export function createDeliveryService(deps: Deps) {
 
     const outgoing: Outgoing[] = []
     const contents = new Map<string, DigestContent>()
-    const selections: { id: string; paperIds: string[]; paperReasons: string[] }[] = []
     const at = now()
     for (const d of sendable) {
       const s = d.subscriber
@@ -162,14 +163,14 @@ export function createDeliveryService(deps: Deps) {
       const shared = common(s)
       if (d.kind === 'confirmation') {
         const rendered = deps.renderer.render({ template: 'confirm', data: { ...shared, confirmUrl: deps.links.confirm(s.id, at), footerReason: footer.signup } })
-        outgoing.push({ delivery: d, email: { ...base, ...rendered } })
+        outgoing.push({ delivery: d, email: { ...base, ...rendered }, claim: { id: d.id } })
       } else if (d.kind === 'already_subscribed') {
         const unsubscribeUrl = deps.links.unsubscribe(s.id)
         const rendered = deps.renderer.render({
           template: 'already-subscribed',
           data: { ...shared, manageUrl: deps.links.manage(s.id), unsubscribeUrl, footerReason: footer.subscribed },
         })
-        outgoing.push({ delivery: d, email: { ...base, ...rendered, unsubscribeUrl } })
+        outgoing.push({ delivery: d, email: { ...base, ...rendered, unsubscribeUrl }, claim: { id: d.id } })
       } else {
         const picks = (chosen.get(s.id) ?? []).filter((m) => papers.has(m.paperId))
         if (picks.length === 0 && s.skipEmpty) {
@@ -177,14 +178,13 @@ export function createDeliveryService(deps: Deps) {
           continue
         }
         const data = digestData(s, d.editionDate!, picks, papers, contents)
-        selections.push({ id: d.id, paperIds: picks.map((m) => m.paperId), paperReasons: data.papers.map((p) => p.matched) })
         const rendered = deps.renderer.render({ template: 'digest', data })
-        outgoing.push({ delivery: d, email: { ...base, ...rendered, unsubscribeUrl: data.unsubscribeUrl } })
+        const claim = { id: d.id, paperIds: picks.map((m) => m.paperId), paperReasons: data.papers.map((p) => p.matched) }
+        outgoing.push({ delivery: d, email: { ...base, ...rendered, unsubscribeUrl: data.unsubscribeUrl }, claim })
       }
     }
     await deps.deliveries.markSkippedMany(skipped)
     counts.skipped += skipped.length
-    await deps.deliveries.saveSelections(selections)
 
     // The pool has a few connections per process and several batches run at once: a few messages in flight per
     // batch keep every connection busy without building a whole batch of 60 KB messages up front.
@@ -202,7 +202,7 @@ export function createDeliveryService(deps: Deps) {
       let accepted: string | null = null
       while (next < outgoing.length) {
         const item = outgoing[next++]!
-        const claimed = await writes({ sent: accepted, claim: item.delivery.id })
+        const claimed = await writes({ sent: accepted, claim: item.claim })
         accepted = null
         if (!claimed) {
           counts['not-claimed']++
@@ -243,9 +243,9 @@ export function createDeliveryService(deps: Deps) {
 
     /**
      * Sends a batch with a handful of statements for the whole batch — one read of the claimable rows, one selection of
-     * every digest's papers, one read of those papers, one write of the selections — then, per email, a claim just
-     * before its SMTP transaction and a `sent` mark just after, a few emails in flight at a time over the pooled
-     * transport. Each delivery keeps its own outcome: skipped, bounced, or transient failure (row back to `failed`;
+     * every digest's papers, one read of those papers — then, per email, a claim (which records a digest's papers)
+     * just before its SMTP transaction and a `sent` mark just after, a few emails in flight at a time over the pooled
+     * connections. Each delivery keeps its own outcome: skipped, bounced, or transient failure (row back to `failed`;
      * the batch throws after the others are done, so the queue retries it and only the failed rows are claimable).
      * At most once: a crash after the SMTP server accepted a message leaves its row `sending`.
      */
