@@ -54,6 +54,16 @@ describe('the migrated database', () => {
     }
   })
 
+  it('indexes deliveries as schema.prisma declares, with the open-rows index partial', async () => {
+    const { rows } = await db.query<{ indexname: string; indexdef: string }>(`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'deliveries' ORDER BY indexname`)
+    expect(rows.map((r) => r.indexname)).toEqual([
+      'deliveries_edition_id_status_idx', 'deliveries_message_id_key', 'deliveries_open_status_created_at_idx', 'deliveries_pkey',
+      'deliveries_subscriber_id_edition_id_key', 'deliveries_subscriber_id_kind_created_at_idx',
+    ])
+    // rows in flight or sent are not in it, so claims and `sent` marks do not write to it
+    expect(rows.find((r) => r.indexname === 'deliveries_open_status_created_at_idx')!.indexdef).toMatch(/WHERE \(status = ANY \(ARRAY\['pending'::delivery_status, 'failed'::delivery_status, 'bounced'::delivery_status\]\)\)/)
+  })
+
   it('round-trips a row through every model with the Prisma client', async () => {
     const prisma = createPrisma(TEST_DATABASE_URL)
     try {
