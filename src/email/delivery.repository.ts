@@ -44,7 +44,8 @@ const MARK_SENT_AND_CLAIM = `
     SET status = 'sending', attempts = d.attempts + 1, updated_at = CURRENT_TIMESTAMP,
         paper_ids = coalesce(x.paper_ids, d.paper_ids), paper_reasons = coalesce(x.paper_reasons, d.paper_reasons)
     FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, paper_ids text[], paper_reasons text[])
-    WHERE d.id = x.id AND d.status IN ('pending', 'failed')
+    -- the ids again as an array: the planner then finds the rows by primary key instead of reading every open row
+    WHERE d.id = ANY ($4::uuid[]) AND d.id = x.id AND d.status IN ('pending', 'failed')
     RETURNING d.id
   )
   SELECT id::text AS id FROM claimed`
@@ -96,7 +97,7 @@ export function createDeliveryRepository(db: Db, sql: Sql) {
       if (sentIds.length === 0 && claims.length === 0) return new Set()
       const rows = JSON.stringify(claims.map((c) => ({ id: c.id, paper_ids: c.paperIds, paper_reasons: c.paperReasons })))
       // A named (prepared) statement: parsed and planned once per connection, not once per call.
-      const result = await sql.query<{ id: string }>({ name: 'delivery-mark-sent-and-claim', text: MARK_SENT_AND_CLAIM, values: [sentIds, rows, now] })
+      const result = await sql.query<{ id: string }>({ name: 'delivery-mark-sent-and-claim', text: MARK_SENT_AND_CLAIM, values: [sentIds, rows, now, claims.map((c) => c.id)] })
       return new Set(result.rows.map((r) => r.id))
     },
 
