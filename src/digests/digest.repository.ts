@@ -35,8 +35,10 @@ export function createDigestRepository(db: Db, messageIdDomain: string) {
           JOIN editions e ON e.date = c.edition_date
           WHERE (c.frequency = 'daily' OR extract(dow FROM c.edition_date) = c.weekly_day)
             AND (${forced}::date IS NOT NULL OR extract(hour FROM ${input.now}::timestamptz AT TIME ZONE c.timezone) >= c.send_hour)
-            AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.subscriber_id = c.subscriber_id AND d.edition_id = e.id)
         ), inserted AS (
+          -- An existing delivery is skipped by ON CONFLICT, which probes the (subscriber_id, edition_id) key. (A NOT
+          -- EXISTS here did the same, but before deliveries had statistics the planner answered it by reading all of
+          -- the edition's deliveries for every subscriber: 20 s instead of 2 to plan 20,000.)
           INSERT INTO deliveries (id, kind, subscriber_id, edition_id, message_id, updated_at)
           SELECT g.id, 'digest', g.subscriber_id, g.edition_id, '<' || g.id || '@' || ${messageIdDomain} || '>', CURRENT_TIMESTAMP
           -- a volatile call in a subquery's target list runs once per row; an uncorrelated LATERAL may run only once
