@@ -1,12 +1,18 @@
-// The raw ceiling: nodemailer's pooled SMTP transport sending one already-built message, over and over, to the sink.
-// Child process: argv = smtpUrl, rawFile, count, maxConnections, inFlight. Prints one JSON line when done.
+// The raw ceiling: one already-built message sent over and over to the sink, by nodemailer's pooled SMTP transport
+// (`nodemailer`, the ceiling the targets are measured against) or by the workers' own SMTP path (`paperboy`: the
+// SMTPConnection pool of src/email/smtp-pool.ts with the fast DATA encoding), for comparison.
+// Child process: argv = smtpUrl, rawFile, count, maxConnections, inFlight, mode. Prints one JSON line when done.
 import { readFileSync } from 'node:fs'
 import nodemailer, { type TransportOptions } from 'nodemailer'
+import { useFastDataStream } from '../../src/email/smtp-data-stream.ts'
+import { createSmtpPool } from '../../src/email/smtp-pool.ts'
 
-const [smtpUrl, rawFile, countArg, connArg, inFlightArg] = process.argv.slice(2)
+const [smtpUrl, rawFile, countArg, connArg, inFlightArg, mode = 'nodemailer'] = process.argv.slice(2)
 const raw = readFileSync(rawFile!)
 const count = Number(countArg)
-const transport = nodemailer.createTransport({ url: smtpUrl, pool: true, maxConnections: Number(connArg), maxMessages: Infinity } as TransportOptions)
+const transport = mode === 'paperboy'
+  ? (useFastDataStream(), ((pool) => ({ sendMail: ({ envelope }: { envelope: { from: string; to: string[] } }) => pool.send(envelope, raw), close: () => pool.close() }))(createSmtpPool(smtpUrl!, { maxConnections: Number(connArg) })))
+  : nodemailer.createTransport({ url: smtpUrl, pool: true, maxConnections: Number(connArg), maxMessages: Infinity } as TransportOptions)
 let next = 0
 let failed = 0
 const started = performance.now()
