@@ -33,7 +33,7 @@ export async function runMain(name: string, start: (config: Config, logger: Logg
       await close()
     })
   } catch (error) {
-    const expected = error instanceof BootError || error instanceof RedisUnavailableError || (error as Error).name === 'MigrationError'
+    const expected = error instanceof BootError || error instanceof RedisUnavailableError || ['MigrationError', 'EmbeddedPostgresError'].includes((error as Error).name)
     if (expected) logger.fatal(`paperboy ${name}: ${(error as Error).message}`)
     else logger.fatal({ err: error }, `paperboy ${name} failed to start`)
     // Give the log transport a moment to flush before exiting.
