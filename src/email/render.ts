@@ -33,7 +33,7 @@ const withoutIndentation = (html: string) => html.replace(/\n[ \t]+/g, '\n')
  * same in every client: the HTML is then plain ASCII and can travel as it is (7bit), without base64's third more
  * bytes and its encoding work per recipient (see raw-message.ts).
  */
-const asciiOnly = (html: string) => html.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]|[^\x00-\x7f]/g, (c) => `&#${c.codePointAt(0)};`)
+const asciiOnly = (html: string) => html.replace(/[^\x00-\x7f]/gu, (c) => `&#${c.codePointAt(0)};`)
 
 /**
  * Compiles every MJML template once (MJML costs ~20 ms a compile), keeping Handlebars placeholders in the HTML, then
