@@ -26,7 +26,7 @@ export interface Mailer {
   /** nodemailer builds the MIME message (quoted-printable bodies): the reference path. */
   send(message: OutgoingEmail): Promise<SendResult>
   /**
-   * The same email, same headers and content, assembled in one pass by buildRawMessage (7bit or base64 bodies): the fan-out
+   * The same email, same headers and content, assembled in one pass by buildRawMessage (base64 bodies): the fan-out
    * path, several times cheaper per message. Optional so test doubles may implement `send` only.
    */
   sendFast?(message: OutgoingEmail): Promise<SendResult>

@@ -46,8 +46,6 @@ function formatListUrl(url: string): string {
 const quoteString = (s: string) => `"${s.replace(/(["\\])/g, '\\$1')}"`
 
 const NON_ASCII = /[\u0080-\uFFFF]/
-/** What a 7bit part may not contain: NUL, CR (lines are written with CRLF here) and anything beyond ASCII. */
-const NOT_7BIT = /[\0\r\u0080-\uFFFF]/
 
 /** Base64 in lines of 76 characters (RFC 2045) separated by CRLF (slicing and joining the string is the fastest way). */
 function base64Lines(content: string): Buffer {
@@ -57,33 +55,11 @@ function base64Lines(content: string): Buffer {
   return Buffer.from(lines.join('\r\n'), 'latin1')
 }
 
-/** The longest line a 7bit part may have, CRLF excluded (RFC 5322: 998). */
-const MAX_LINE = 998
-
-/**
- * A part that is ASCII in lines shorter than SMTP's limit goes as it is (7bit: the rendered HTML always is, see
- * render.ts), with CRLF line ends; anything else as base64, whose lines are always short.
- */
-function encodePart(content: string): { encoding: '7bit' | 'base64'; body: Buffer } {
-  if (!NOT_7BIT.test(content)) {
-    let start = 0
-    let fits = true
-    while (fits) {
-      const end = content.indexOf('\n', start)
-      fits = (end === -1 ? content.length : end) - start <= MAX_LINE
-      if (end === -1) break
-      start = end + 1
-    }
-    if (fits) return { encoding: '7bit', body: Buffer.from(content.replaceAll('\n', '\r\n'), 'latin1') }
-  }
-  return { encoding: 'base64', body: base64Lines(content) }
-}
-
 /**
  * The complete RFC 5322 message, built in one pass without nodemailer's streaming encoders (its quoted-printable
  * stream costs ~2 ms for a 60 KB digest, the dominant cost of a send). Headers still come from nodemailer's MimeNode,
  * so From, To, Subject (RFC 2047 encoded words), Date, Message-ID and MIME-Version are byte-for-byte what the
- * default path writes; only the parts' transfer encoding differs (7bit or base64, lines always < 998 bytes).
+ * default path writes; only the parts' transfer encoding differs (base64, whose lines are always < 998 bytes).
  */
 export function buildRawMessage(message: OutgoingEmail, date: Date): Buffer {
   const options = mailOptions(message, date)
@@ -108,9 +84,8 @@ export function buildRawMessage(message: OutgoingEmail, date: Date): Buffer {
   if (root.childNodes.length !== 2) throw new Error('expected a text and an html part')
   const chunks: Buffer[] = [Buffer.from(parts.join(''), 'utf8')]
   root.childNodes.forEach((child, i) => {
-    const part = encodePart(bodies[i]!)
-    child.setHeader('Content-Transfer-Encoding', part.encoding)
-    chunks.push(Buffer.from(`${i > 0 ? '\r\n' : ''}--${boundary}\r\n${child.buildHeaders()}\r\n\r\n`, 'utf8'), part.body)
+    child.setHeader('Content-Transfer-Encoding', 'base64')
+    chunks.push(Buffer.from(`${i > 0 ? '\r\n' : ''}--${boundary}\r\n${child.buildHeaders()}\r\n\r\n`, 'utf8'), base64Lines(bodies[i]!))
   })
   chunks.push(Buffer.from(`\r\n--${boundary}--\r\n`, 'utf8'))
   return Buffer.concat(chunks)

@@ -29,13 +29,6 @@ export class TemplateError extends Error {
 const withoutIndentation = (html: string) => html.replace(/\n[ \t]+/g, '\n')
 
 /**
- * Every character outside ASCII (a title's "—", an author's "é") as a numeric character reference, which shows the
- * same in every client: the HTML is then plain ASCII and can travel as it is (7bit), without base64's third more
- * bytes and its encoding work per recipient (see raw-message.ts).
- */
-const asciiOnly = (html: string) => html.replace(/[^\x00-\x7f]/gu, (c) => `&#${c.codePointAt(0)};`)
-
-/**
  * Compiles every MJML template once (MJML costs ~20 ms a compile), keeping Handlebars placeholders in the HTML, then
  * fills them per recipient. Handlebars escapes every value in the HTML; the text part is compiled without escaping
  * because it is not HTML. Each template has a text twin, built from the same data, never by stripping the HTML.
@@ -60,7 +53,7 @@ export async function createRenderer(templatesDir = TEMPLATES_DIR): Promise<Rend
     render(request) {
       const templates = compiled.get(request.template)!
       const subject = (SUBJECTS[request.template] as (d: typeof request.data) => string)(request.data)
-      return { subject, html: asciiOnly(templates.html(request.data)), text: templates.text(request.data) }
+      return { subject, html: templates.html(request.data), text: templates.text(request.data) }
     },
   }
 }
