@@ -48,7 +48,10 @@ export const ConfigSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be letters, digits, - or _')
     .default('paperboy')
     .describe('Redis key prefix of the queues; separate installations sharing one Redis need different ones'),
-  SEND_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(10).describe('Send jobs (batches of 100) run at once per worker process'),
+  // Two jobs keep the SMTP connections busy while one of them is reading, selecting and rendering; more only hold more
+  // rendered batches in memory and more claimed rows waiting for a connection (measured: 10 → 2 gave +20 % digests/s
+  // and 25 % less RSS with 2 workers on 2 cores; 1 was slower again).
+  SEND_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(2).describe('Send jobs (batches of 100) run at once per worker process'),
   SUBSCRIBE_RATE_LIMIT: z.coerce
     .number()
     .int()

@@ -1,4 +1,4 @@
-// npm run bench [-- --subscribers 100000] [--concurrency 10] [--api-seconds 10] [--keep-db] [--only fanout|api]
+// npm run bench [-- --subscribers 100000] [--concurrency N (default: SEND_CONCURRENCY's)] [--api-seconds 10] [--keep-db] [--only fanout|api]
 //
 // One run, on this machine's PostgreSQL and Redis and a counting SMTP sink in this process (real TCP SMTP):
 //   1. fresh database (created, migrated by src/db/migrate.ts), N subscribers with realistic choices;
@@ -36,7 +36,7 @@ const FIXTURES = path.join(ROOT, 'tests/fixtures/hf-daily-papers')
 const { values: args } = parseArgs({
   options: {
     subscribers: { type: 'string', default: '20000' },
-    concurrency: { type: 'string', default: '10' },
+    concurrency: { type: 'string' },
     'api-seconds': { type: 'string', default: '10' },
     'api-connections': { type: 'string', default: '50' },
     'ceiling-messages': { type: 'string', default: '10000' },
@@ -148,7 +148,7 @@ const WORKER_FLAGS = /^node (.*?) ?--import tsx workers\/main\.ts$/.exec((JSON.p
 const cpuProfile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
 
 // ---------------------------------------------------------------------------------------------------------------
-log(`database ${DB_NAME}, ${N} subscribers, SEND_CONCURRENCY ${args.concurrency}`)
+log(`database ${DB_NAME}, ${N} subscribers`)
 {
   const admin = new pg.Client({ connectionString: ADMIN_URL })
   await admin.connect()
@@ -162,7 +162,7 @@ const sink = await startCountingSink()
 const queuePrefix = `bench-${randomUUID().slice(0, 8)}`
 const env = {
   NODE_ENV: 'production', DATABASE_URL, REDIS_URL, SMTP_URL: sink.url, APP_SECRET, QUEUE_PREFIX: queuePrefix,
-  PUBLIC_URL, MAIL_FROM, LOG_LEVEL: 'warn', SEND_CONCURRENCY: args.concurrency!,
+  PUBLIC_URL, MAIL_FROM, LOG_LEVEL: 'warn', ...(args.concurrency ? { SEND_CONCURRENCY: args.concurrency } : {}),
 }
 const config = loadConfig(env)
 const deps = await createDeps(config, { databaseUrl: DATABASE_URL, smtpUrl: sink.url, appSecret: APP_SECRET, queuePrefix }, pino({ level: 'warn' }))
@@ -482,7 +482,7 @@ if (runApi) {
 
 // --- report ------------------------------------------------------------------------------------------------------
 console.log('')
-console.log(`Paperboy bench: ${fmt(N)} subscribers, SEND_CONCURRENCY ${args.concurrency}, ${new Date().toISOString()}`)
+console.log(`Paperboy bench: ${fmt(N)} subscribers, SEND_CONCURRENCY ${config.SEND_CONCURRENCY}, ${new Date().toISOString()}`)
 console.log('')
 if (two) {
   console.log('fan-out (plan + select + render + SMTP, end to end)')
