@@ -63,6 +63,12 @@ export function createSmtpPool(smtpUrl: string, options: PoolOptions) {
 
   function release(slot: Slot): void {
     slot.lastUsed = Date.now()
+    if (closed) {
+      // closed while this send was in flight: the session ends now that its transaction has
+      slot.connection?.quit()
+      slot.connection = null
+      return
+    }
     const next = waiting.shift()
     if (next) next.resolve(slot)
     else free.push(slot)
@@ -134,10 +140,11 @@ export function createSmtpPool(smtpUrl: string, options: PoolOptions) {
       }
     },
 
+    /** Ends idle sessions at once and busy ones when their message is through; later sends are refused. */
     close(): void {
       closed = true
       for (const w of waiting.splice(0)) w.reject(new Error('SMTP pool is closed'))
-      for (const slot of slots) {
+      for (const slot of free.splice(0)) {
         slot.connection?.quit()
         slot.connection = null
       }

@@ -120,6 +120,17 @@ describe('SMTP pool for prebuilt messages', () => {
     expect(classifySmtpError(await pool.send(envelope('down@example.com'), message(2)).catch((e: unknown) => e))).toBe('transient')
   })
 
+  it('lets a send in flight finish when closed, then ends its session', async () => {
+    let ended = 0
+    const server = track(await startServer({ onClose: () => { ended++ } }))
+    const pool = createSmtpPool(`smtp://127.0.0.1:${server.port}`, { maxConnections: 1 })
+    const sending = pool.send(envelope('inflight@example.com'), message(1))
+    pool.close() // before its session is even open
+    await expect(sending).resolves.toMatchObject({ response: expect.stringMatching(/^250/) })
+    await expect.poll(() => ended, { timeout: 2_000 }).toBe(1) // and no session is left open
+    expect(server.received.map((m) => m.to[0])).toEqual(['inflight@example.com'])
+  })
+
   it('refuses sends after close', async () => {
     const server = track(await startServer())
     const pool = createSmtpPool(`smtp://127.0.0.1:${server.port}`, { maxConnections: 1 })
