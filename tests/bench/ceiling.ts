@@ -10,9 +10,18 @@ import { createSmtpPool } from '../../src/email/smtp-pool.ts'
 const [smtpUrl, rawFile, countArg, connArg, inFlightArg, mode = 'nodemailer'] = process.argv.slice(2)
 const raw = readFileSync(rawFile!)
 const count = Number(countArg)
+const maxConnections = Number(connArg)
+type Envelope = { from: string; to: string[] }
+
+/** The workers' path: prebuilt bytes through the SMTPConnection pool, with the fast DATA encoding. */
+function workersPath() {
+  useFastDataStream()
+  const pool = createSmtpPool(smtpUrl!, { maxConnections })
+  return { sendMail: ({ envelope }: { envelope: Envelope; raw: Buffer }) => pool.send(envelope, raw), close: () => pool.close() }
+}
 const transport = mode === 'paperboy'
-  ? (useFastDataStream(), ((pool) => ({ sendMail: ({ envelope }: { envelope: { from: string; to: string[] } }) => pool.send(envelope, raw), close: () => pool.close() }))(createSmtpPool(smtpUrl!, { maxConnections: Number(connArg) })))
-  : nodemailer.createTransport({ url: smtpUrl, pool: true, maxConnections: Number(connArg), maxMessages: Infinity } as TransportOptions)
+  ? workersPath()
+  : nodemailer.createTransport({ url: smtpUrl, pool: true, maxConnections, maxMessages: Infinity } as TransportOptions)
 let next = 0
 let failed = 0
 const started = performance.now()
