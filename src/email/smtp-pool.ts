@@ -9,7 +9,7 @@ export interface PoolOptions {
   connectionTimeout?: number
   greetingTimeout?: number
   socketTimeout?: number
-  /** A connection unused this long is closed (below the 5 minutes RFC 5321 asks servers to wait). */
+  /** A connection unused this long is replaced when next needed (below the 5 minutes RFC 5321 asks servers to wait). */
   idleTimeout?: number
 }
 
@@ -44,7 +44,7 @@ export function createSmtpPool(smtpUrl: string, options: PoolOptions) {
   }
   const idleTimeout = options.idleTimeout ?? 4 * 60_000
   const dkim = options.dkim ? new DKIM(options.dkim) : null
-  const slots: Slot[] = []
+  let slotCount = 0
   const free: Slot[] = []
   const waiting: { resolve: (slot: Slot) => void; reject: (error: Error) => void }[] = []
   let closed = false
@@ -53,10 +53,9 @@ export function createSmtpPool(smtpUrl: string, options: PoolOptions) {
     if (closed) return Promise.reject(new Error('SMTP pool is closed'))
     const slot = free.pop()
     if (slot) return Promise.resolve(slot)
-    if (slots.length < options.maxConnections) {
-      const fresh: Slot = { connection: null, lastUsed: 0 }
-      slots.push(fresh)
-      return Promise.resolve(fresh)
+    if (slotCount < options.maxConnections) {
+      slotCount++
+      return Promise.resolve({ connection: null, lastUsed: 0 })
     }
     return new Promise((resolve, reject) => waiting.push({ resolve, reject }))
   }

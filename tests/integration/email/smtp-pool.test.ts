@@ -89,6 +89,18 @@ describe('SMTP pool for prebuilt messages', () => {
     expect(server.connections).toBe(2)
   })
 
+  it('replaces a session it has left unused for longer than idleTimeout, before the server would drop it', async () => {
+    const server = track(await startServer())
+    const pool = track(createSmtpPool(`smtp://127.0.0.1:${server.port}`, { maxConnections: 1, idleTimeout: 100 }))
+    await pool.send(envelope('first@example.com'), message(1))
+    await pool.send(envelope('soon@example.com'), message(2)) // still fresh: same session
+    expect(server.connections).toBe(1)
+    await new Promise((r) => setTimeout(r, 300))
+    await pool.send(envelope('later@example.com'), message(3))
+    expect(server.connections).toBe(2)
+    expect(server.received.map((m) => m.to[0])).toEqual(['first@example.com', 'soon@example.com', 'later@example.com'])
+  })
+
   it('logs in with the credentials of the URL, and fails clearly with wrong ones', async () => {
     const server = track(await startServer({
       authOptional: false,
