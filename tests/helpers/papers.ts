@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -30,22 +30,25 @@ export async function relabelledListing(fixture: string, day: string, tag = rand
   return { items, file, tag, byTitle }
 }
 
-/** Years handed out by uniqueDay in this run, across test files (each file has its own module instance). */
-export const USED_YEARS_FILE = path.resolve(import.meta.dirname, '../../.data/test-used-years')
+/** Years handed out by uniqueDay in this run, across test files (each file has its own module instance): one file each. */
+export const USED_YEARS_DIR = path.resolve(import.meta.dirname, '../../.data/test-used-years')
 
 /**
  * A papers-day no other test of this run uses: a far-future year (after the ones match.test.ts draws from) not yet
- * handed out. The years are recorded in a file (the global setup empties it with the database), because test files
- * share the database but not this module: with a random year alone, two files picked the same one now and then and
- * saw each other's papers.
+ * handed out. A year is taken by creating its file exclusively (the global setup empties the folder with the
+ * database), because test files run in parallel and share the database but not this module: with a random year
+ * alone, two files picked the same one now and then and saw each other's papers.
  */
 export function uniqueDay(month = '06', day = '12'): string {
-  mkdirSync(path.dirname(USED_YEARS_FILE), { recursive: true })
-  const used = new Set(existsSync(USED_YEARS_FILE) ? readFileSync(USED_YEARS_FILE, 'utf8').split('\n').filter(Boolean) : [])
+  mkdirSync(USED_YEARS_DIR, { recursive: true })
   for (;;) {
     const year = String(2200 + Math.floor(Math.random() * 7800))
-    if (used.has(year)) continue
-    appendFileSync(USED_YEARS_FILE, `${year}\n`)
+    try {
+      writeFileSync(path.join(USED_YEARS_DIR, year), '', { flag: 'wx' })
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue // taken by another test file
+      throw error
+    }
     return `${year}-${month}-${day}`
   }
 }

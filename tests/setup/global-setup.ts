@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs'
 import pg from 'pg'
 import { migrate } from '../../src/db/migrate.ts'
 import { ADMIN_DATABASE_URL, TEST_DATABASE_URL } from '../helpers/env.ts'
-import { USED_YEARS_FILE } from '../helpers/papers.ts'
+import { USED_YEARS_DIR } from '../helpers/papers.ts'
 
 /** Once per run: a fresh test database, migrated by the project's own migrate step (the one `npm start` uses). */
 export default async function setup() {
@@ -17,5 +17,5 @@ export default async function setup() {
   }
   await migrate(TEST_DATABASE_URL)
   // a fresh database: no papers-day is taken yet
-  rmSync(USED_YEARS_FILE, { force: true })
+  rmSync(USED_YEARS_DIR, { recursive: true, force: true })
 }
