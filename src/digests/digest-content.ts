@@ -1,4 +1,4 @@
-import type { DigestData, DigestPaper } from '../email/templates.ts'
+import type { DigestContent, DigestPaper } from '../email/templates.ts'
 import { dateLabel, type Frequency } from './schedule.ts'
 
 /** What the digest needs of a stored paper. */
@@ -33,17 +33,17 @@ export function authorLine(authors: string[]): string {
 }
 
 /**
- * Pure. Turns ranked papers into the digest template's data. `papers` is already in send order; `matched` holds the
- * reasons (topic names, keyword filters) per paper id.
+ * Pure. Turns ranked papers into the part of the digest template's data every recipient of them shares (the
+ * recipient's own fields are added by the caller). `papers` is already in send order; `matched` holds the reasons
+ * (topic names, keyword filters) per paper id.
  */
-export function buildDigestData(input: {
+export function buildDigestContent(input: {
   papers: PaperForDigest[]
   matched: Map<string, string[]>
   editionDate: string
   frequency: Frequency
   paperPageBase: string
-  common: Omit<DigestData, 'papers' | 'dateLabel' | 'heading' | 'intro'>
-}): DigestData {
+}): DigestContent {
   const papers: DigestPaper[] = input.papers.map((p, i) => ({
     number: i + 1,
     title: p.title,
@@ -59,7 +59,6 @@ export function buildDigestData(input: {
   const period = input.frequency === 'weekly' ? 'this week' : 'today'
   const count = papers.length === 1 ? '1 paper' : `${papers.length} papers`
   return {
-    ...input.common,
     papers,
     dateLabel: dateLabel(input.editionDate),
     heading: input.frequency === 'weekly' ? 'Your weekly AI papers' : 'Your AI papers for today',

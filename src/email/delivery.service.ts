@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import { buildDigestData, type PaperForDigest } from '../digests/digest-content.ts'
+import { buildDigestContent, type PaperForDigest } from '../digests/digest-content.ts'
 import { batchPerTurn } from '../runtime/batch-per-turn.ts'
 import type { MatchedPaper, MatchRepository } from '../digests/match.repository.ts'
 import { digestWindow } from '../digests/schedule.ts'
@@ -11,7 +11,7 @@ import { emailHash } from '../subscribers/email-address.ts'
 import type { Claim, ClaimedDelivery, DeliveryRepository } from './delivery.repository.ts'
 import { classifySmtpError, type Mailer, type OutgoingEmail } from './mailer.ts'
 import type { RenderedEmail, Renderer } from './render.ts'
-import type { DigestData } from './templates.ts'
+import type { DigestContent, DigestData } from './templates.ts'
 import { parseSender } from './sender.ts'
 
 /** Messages of one batch handed to the SMTP pool at once. */
@@ -60,49 +60,56 @@ export function createDeliveryService(deps: Deps) {
 
   const common = (s: Pick<Subscriber, 'email'>) => ({ email: s.email, homeUrl: deps.links.home(), senderName: sender.name })
 
-  type DigestContent = Pick<DigestData, 'papers' | 'dateLabel' | 'heading' | 'intro'>
   type ChosenPaper = { paperId: string; matched: string[] }
+  type RecipientFields = Pick<DigestData, 'email' | 'manageUrl' | 'unsubscribeUrl' | 'viewUrl'>
+
+  const recipientFields = (subscriber: Pick<Subscriber, 'id' | 'email'>, editionDate: string): RecipientFields => ({
+    email: subscriber.email,
+    manageUrl: deps.links.manage(subscriber.id),
+    unsubscribeUrl: deps.links.unsubscribe(subscriber.id),
+    viewUrl: deps.links.view(subscriber.id, editionDate),
+  })
+
+  /** A digest's template data: what every recipient of the same content shares, completed with one recipient's fields. */
+  const digestFor = (content: DigestContent, fields: RecipientFields): DigestData => ({
+    ...fields,
+    homeUrl: deps.links.home(),
+    senderName: sender.name,
+    footerReason: footer.subscribed,
+    ...content,
+  })
 
   /**
-   * The one way a digest's template data is made (sent, previewed or viewed in a browser), from papers already chosen
-   * and ranked. Subscribers with the same topics get the same papers: the recipient-independent part (papers, date
-   * label, heading, intro) is built once per distinct selection in `contents` (a send batch shares one), then
-   * completed with the recipient's own fields.
+   * The one way a digest's content is made (sent, previewed or viewed in a browser), from papers already chosen and
+   * ranked. Subscribers with the same topics get the same papers: the recipient-independent part (papers, date label,
+   * heading, intro) is built once per distinct selection, keyed by `key`, in `contents` (a send batch shares one).
    */
-  function digestData(
-    subscriber: Pick<Subscriber, 'id' | 'email' | 'frequency'>,
+  function digestContent(
+    frequency: Subscriber['frequency'],
     editionDate: string,
     picks: readonly ChosenPaper[],
     papers: ReadonlyMap<string, PaperForDigest>,
     contents = new Map<string, DigestContent>(),
-  ): DigestData {
-    const own = {
-      ...common(subscriber),
-      footerReason: footer.subscribed,
-      manageUrl: deps.links.manage(subscriber.id),
-      unsubscribeUrl: deps.links.unsubscribe(subscriber.id),
-      viewUrl: deps.links.view(subscriber.id, editionDate),
-    }
-    const key = `${editionDate}|${subscriber.frequency}|${picks.map((m) => `${m.paperId}\u0001${m.matched.join('\u0002')}`).join('\u0003')}`
+  ): { key: string; content: DigestContent } {
+    const key = `${editionDate}|${frequency}|${picks.map((m) => `${m.paperId}\u0001${m.matched.join('\u0002')}`).join('\u0003')}`
     let content = contents.get(key)
     if (!content) {
-      const { papers: list, dateLabel, heading, intro } = buildDigestData({
+      content = buildDigestContent({
         papers: picks.map((m) => papers.get(m.paperId)!),
         matched: new Map(picks.map((m) => [m.paperId, m.matched])),
         editionDate,
-        frequency: subscriber.frequency,
+        frequency,
         paperPageBase: deps.paperPageBase,
-        common: own,
       })
-      content = { papers: list, dateLabel, heading, intro }
       contents.set(key, content)
     }
-    return { ...own, ...content }
+    return { key, content }
   }
 
   async function composeDigest(subscriber: Subscriber, editionDate: string, chosen: readonly ChosenPaper[]): Promise<DigestData> {
     const papers = new Map((await deps.papers.findByIds(chosen.map((c) => c.paperId))).map((p) => [p.id, p]))
-    return digestData(subscriber, editionDate, chosen.filter((c) => papers.has(c.paperId)), papers)
+    const { content } = digestContent(subscriber.frequency, editionDate, chosen.filter((c) => papers.has(c.paperId)), papers)
+    return digestFor(content, recipientFields(subscriber, editionDate))
   }
 
   /** Why a claimed delivery must not be sent, or null when it may. */
@@ -177,9 +184,10 @@ export function createDeliveryService(deps: Deps) {
           skipped.push({ id: d.id, reason: 'no paper matched' })
           continue
         }
-        const data = digestData(s, d.editionDate!, picks, papers, contents)
+        const { content } = digestContent(s.frequency, d.editionDate!, picks, papers, contents)
+        const data = digestFor(content, recipientFields(s, d.editionDate!))
         const rendered = deps.renderer.render({ template: 'digest', data })
-        const claim = { id: d.id, paperIds: picks.map((m) => m.paperId), paperReasons: data.papers.map((p) => p.matched) }
+        const claim = { id: d.id, paperIds: picks.map((m) => m.paperId), paperReasons: content.papers.map((p) => p.matched) }
         outgoing.push({ delivery: d, email: { ...base, ...rendered, unsubscribeUrl: data.unsubscribeUrl }, claim })
       }
     }

@@ -32,6 +32,9 @@ export interface DigestData extends Common {
   papers: DigestPaper[]
 }
 
+/** What every recipient of the same papers (same edition and frequency) shares in a digest. */
+export type DigestContent = Pick<DigestData, 'papers' | 'dateLabel' | 'heading' | 'intro'>
+
 export type RenderRequest =
   | { template: 'confirm'; data: Common & { confirmUrl: string } }
   | { template: 'already-subscribed'; data: Common & { manageUrl: string; unsubscribeUrl: string } }

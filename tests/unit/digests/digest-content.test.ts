@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { authorLine, buildDigestData, safeHttpUrl, shortSummary, type PaperForDigest } from '../../../src/digests/digest-content.ts'
+import { authorLine, buildDigestContent, safeHttpUrl, shortSummary, type PaperForDigest } from '../../../src/digests/digest-content.ts'
 
 const aPaper = (over: Partial<PaperForDigest> = {}): PaperForDigest => ({
   id: '2606.13681', title: 'EvoArena', summary: 'An abstract.', aiSummary: null, authors: ['Ada', 'Grace'],
   organization: null, upvotes: 5, githubRepo: null, githubStars: null, ...over,
 })
-const common = { email: 'a@example.org', homeUrl: 'h', senderName: 'Paperboy', footerReason: 'why', manageUrl: 'm', unsubscribeUrl: 'u', viewUrl: 'v' }
 
 describe('digest content', () => {
   it('prefers the AI summary and cuts long text at a word boundary', () => {
@@ -27,10 +26,10 @@ describe('digest content', () => {
   })
 
   it('numbers papers in order, links them to their page and explains each match', () => {
-    const data = buildDigestData({
+    const data = buildDigestContent({
       papers: [aPaper({ upvotes: 9 }), aPaper({ id: '2606.1', title: 'Second', githubRepo: 'javascript:x' })],
       matched: new Map([['2606.13681', ['Agents', '"world model"']]]),
-      editionDate: '2026-06-12', frequency: 'daily', paperPageBase: 'https://huggingface.co', common,
+      editionDate: '2026-06-12', frequency: 'daily', paperPageBase: 'https://huggingface.co',
     })
     expect(data.papers.map((p) => [p.number, p.title, p.url, p.matched, p.githubUrl])).toEqual([
       [1, 'EvoArena', 'https://huggingface.co/papers/2606.13681', 'Agents, "world model"', null],
@@ -41,7 +40,7 @@ describe('digest content', () => {
   })
 
   it('says so when nothing matched', () => {
-    const data = buildDigestData({ papers: [], matched: new Map(), editionDate: '2026-06-12', frequency: 'weekly', paperPageBase: 'x', common })
+    const data = buildDigestContent({ papers: [], matched: new Map(), editionDate: '2026-06-12', frequency: 'weekly', paperPageBase: 'x' })
     expect(data.heading).toBe('Your weekly AI papers')
     expect(data.intro).toMatch(/^No trending paper matched your topics this week/)
   })

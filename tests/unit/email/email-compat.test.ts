@@ -1,7 +1,7 @@
 import { doIUseEmail } from '@jsx-email/doiuse-email'
 import mjml2html from 'mjml'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { buildDigestData } from '../../../src/digests/digest-content.ts'
+import { buildDigestContent } from '../../../src/digests/digest-content.ts'
 import { createRenderer, type Renderer } from '../../../src/email/render.ts'
 
 // The clients our readers use (SPEC: Gmail, Outlook, Apple Mail, desktop and phone) plus Yahoo.
@@ -42,12 +42,12 @@ describe('email compatibility (caniemail data)', () => {
   })
 
   it('finds nothing in a digest beyond MJML\'s own skeleton', () => {
-    const data = buildDigestData({
+    const content = buildDigestContent({
       papers: [{ id: '2606.13681', title: 'EvoArena', summary: 'An abstract.', aiSummary: null, authors: ['Ada', 'Grace'], organization: 'Lab', upvotes: 118, githubRepo: 'https://github.com/a/b', githubStars: 12 }],
       matched: new Map([['2606.13681', ['Agents']]]),
       editionDate: '2026-06-12', frequency: 'daily', paperPageBase: 'https://huggingface.co',
-      common: { ...common, manageUrl: 'https://paperboy.example/preferences/t', unsubscribeUrl: 'https://paperboy.example/unsubscribe/t', viewUrl: 'https://paperboy.example/digests/t/2026-06-12' },
     })
+    const data = { ...common, manageUrl: 'https://paperboy.example/preferences/t', unsubscribeUrl: 'https://paperboy.example/unsubscribe/t', viewUrl: 'https://paperboy.example/digests/t/2026-06-12', ...content }
     expect(newFindings(renderer.render({ template: 'digest', data }).html)).toEqual([])
   })
 

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { simpleParser, type ParsedMail } from 'mailparser'
 import nodemailer from 'nodemailer'
 import { describe, expect, it } from 'vitest'
-import { buildDigestData, type PaperForDigest } from '../../../src/digests/digest-content.ts'
+import { buildDigestContent, type PaperForDigest } from '../../../src/digests/digest-content.ts'
 import type { OutgoingEmail } from '../../../src/email/mailer.ts'
 import { buildRawMessage, mailOptions } from '../../../src/email/raw-message.ts'
 import { createRenderer } from '../../../src/email/render.ts'
@@ -50,17 +50,18 @@ describe('buildRawMessage (the fan-out path)', () => {
     const all = papers()
     // Non-ASCII, quotes and ampersands in the subject and the bodies, a long subject to fold.
     all[0] = { ...all[0]!, title: `Ünïcödé “quotes” & <tags> — ${all[0]!.title} ${'long '.repeat(20)}` }
-    const data = buildDigestData({
+    const content = buildDigestContent({
       papers: all,
       matched: new Map(all.map((p, i) => [p.id, i % 2 ? ['Agents', '"world model" -robot'] : []])),
       editionDate: '2026-06-12',
       frequency: 'daily',
       paperPageBase: 'https://huggingface.co',
-      common: {
-        email: 'reader@example.org', homeUrl: 'https://p.example/', senderName: 'Paperboy', footerReason: 'why',
-        manageUrl: 'https://p.example/preferences/m.token', unsubscribeUrl: 'https://p.example/unsubscribe/u.token?x=1&y=2', viewUrl: 'https://p.example/digests/v/2026-06-12',
-      },
     })
+    const data = {
+      email: 'reader@example.org', homeUrl: 'https://p.example/', senderName: 'Paperboy', footerReason: 'why',
+      manageUrl: 'https://p.example/preferences/m.token', unsubscribeUrl: 'https://p.example/unsubscribe/u.token?x=1&y=2', viewUrl: 'https://p.example/digests/v/2026-06-12',
+      ...content,
+    }
     const rendered = renderer.render({ template: 'digest', data })
     const message: OutgoingEmail = {
       from: 'Paperboy Test <digest@paperboy.test>', to: 'reader@example.org', ...rendered,
