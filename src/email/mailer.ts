@@ -1,4 +1,5 @@
 import nodemailer, { type TransportOptions } from 'nodemailer'
+import { createHeadTemplates } from './head-templates.ts'
 import { buildRawMessage, mailOptions } from './raw-message.ts'
 import { useFastDataStream } from './smtp-data-stream.ts'
 import { createSmtpPool } from './smtp-pool.ts'
@@ -63,13 +64,14 @@ export function createSmtpMailer(smtpUrl: string, options: { maxConnections?: nu
     ...timeouts,
   } as TransportOptions)
   const pool = createSmtpPool(smtpUrl, { maxConnections, ...(options.dkim ? { dkim: options.dkim } : {}), ...timeouts })
+  const heads = createHeadTemplates()
   return {
     async send(message) {
       const info = await transport.sendMail(mailOptions(message, new Date()))
       return { messageId: info.messageId, response: String(info.response ?? '') }
     },
     async sendFast(message) {
-      const raw = buildRawMessage(message, new Date())
+      const raw = buildRawMessage(message, new Date(), heads)
       const { response } = await pool.send({ from: envelopeAddress(message.from), to: [message.to] }, raw)
       return { messageId: message.messageId, response }
     },

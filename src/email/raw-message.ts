@@ -48,26 +48,33 @@ const quoteString = (s: string) => `"${s.replace(/(["\\])/g, '\\$1')}"`
 const NON_ASCII = /[\u0080-\uFFFF]/
 
 /** Base64 in lines of 76 characters (RFC 2045) separated by CRLF (slicing and joining the string is the fastest way). */
-function base64Lines(content: string): Buffer {
-  const b64 = Buffer.from(content, 'utf8').toString('base64')
+function base64Lines(content: Buffer): Buffer {
+  const b64 = content.toString('base64')
   const lines: string[] = []
   for (let i = 0; i < b64.length; i += 76) lines.push(b64.slice(i, i + 76))
   return Buffer.from(lines.join('\r\n'), 'latin1')
 }
 
+/** An email's headers as nodemailer writes them, and the parts' own headers (text first, then html). */
+export interface MessageHeads {
+  /** The root's header block, without the blank line that ends it. */
+  head: string
+  boundary: string
+  /** The text and html parts' header blocks (Content-Type, Content-Transfer-Encoding: base64). */
+  partHeads: [string, string]
+}
+
 /**
- * The complete RFC 5322 message, built in one pass without nodemailer's streaming encoders (its quoted-printable
- * stream costs ~2 ms for a 60 KB digest, the dominant cost of a send). Headers still come from nodemailer's MimeNode,
- * so From, To, Subject (RFC 2047 encoded words), Date, Message-ID and MIME-Version are byte-for-byte what the
- * default path writes; only the parts' transfer encoding differs (base64, whose lines are always < 998 bytes).
+ * The headers of the complete message, from nodemailer's MimeNode, so From, To, Subject (RFC 2047 encoded words), Date,
+ * Message-ID and MIME-Version are byte-for-byte what the default path writes; only the parts' transfer encoding
+ * differs (base64, whose lines are always < 998 bytes).
  */
-export function buildRawMessage(message: OutgoingEmail, date: Date): Buffer {
+export function composeHeads(message: OutgoingEmail, date: Date): MessageHeads {
   const options = mailOptions(message, date)
   const list = options.list as { id: { url: string; comment: string }; unsubscribe?: string[][] }
   delete (options as { list?: unknown }).list
   // MailComposer only needs to know whether a body is ASCII (it decides the text part's charset parameter); tiny
-  // stand-ins with the same property keep it from scanning 60 KB twice. The real bodies are encoded below.
-  const bodies = [message.text, message.html]
+  // stand-ins with the same property keep it from scanning 60 KB twice. The real bodies are encoded by the caller.
   options.text = NON_ASCII.test(message.text) ? 'é' : 'a'
   options.html = NON_ASCII.test(message.html) ? 'é' : 'a'
   const root = new MailComposer(options).compile() as unknown as Node
@@ -78,15 +85,34 @@ export function buildRawMessage(message: OutgoingEmail, date: Date): Buffer {
   root.addHeader('List-ID', { prepared: true, foldLines: true, value: `${quoteString(comment)} ${formatListUrl(list.id.url).replace(/^<[^:]+:\/{0,2}/, '<')}` })
   if (list.unsubscribe) root.addHeader('List-Unsubscribe', { prepared: true, foldLines: true, value: formatListUrl(list.unsubscribe[0]![0]!) })
 
-  const parts: string[] = [root.buildHeaders(), '\r\n\r\n']
+  const head = root.buildHeaders()
   const boundary = root.boundary
   if (!boundary || root.childNodes.length === 0) throw new Error('expected a multipart/alternative message')
   if (root.childNodes.length !== 2) throw new Error('expected a text and an html part')
-  const chunks: Buffer[] = [Buffer.from(parts.join(''), 'utf8')]
-  root.childNodes.forEach((child, i) => {
+  const [text, html] = root.childNodes.map((child) => {
     child.setHeader('Content-Transfer-Encoding', 'base64')
-    chunks.push(Buffer.from(`${i > 0 ? '\r\n' : ''}--${boundary}\r\n${child.buildHeaders()}\r\n\r\n`, 'utf8'), base64Lines(bodies[i]!))
-  })
-  chunks.push(Buffer.from(`\r\n--${boundary}--\r\n`, 'utf8'))
-  return Buffer.concat(chunks)
+    return child.buildHeaders()
+  }) as [string, string]
+  return { head, boundary, partHeads: [text, html] }
+}
+
+/** The message from its headers and its two bodies (UTF-8), each base64 encoded. */
+export function assembleMessage({ head, boundary, partHeads }: MessageHeads, text: Buffer, html: Buffer): Buffer {
+  return Buffer.concat([
+    Buffer.from(`${head}\r\n\r\n--${boundary}\r\n${partHeads[0]}\r\n\r\n`, 'utf8'),
+    base64Lines(text),
+    Buffer.from(`\r\n--${boundary}\r\n${partHeads[1]}\r\n\r\n`, 'utf8'),
+    base64Lines(html),
+    Buffer.from(`\r\n--${boundary}--\r\n`, 'utf8'),
+  ])
+}
+
+/**
+ * The complete RFC 5322 message, built in one pass without nodemailer's streaming encoders (its quoted-printable
+ * stream costs ~2 ms for a 60 KB digest, the dominant cost of a send): nodemailer's own headers and base64 bodies.
+ *
+ * @param heads where the headers come from: composeHeads, or the same headers from templates (createHeadTemplates)
+ */
+export function buildRawMessage(message: OutgoingEmail, date: Date, heads: typeof composeHeads = composeHeads): Buffer {
+  return assembleMessage(heads(message, date), Buffer.from(message.text, 'utf8'), Buffer.from(message.html, 'utf8'))
 }
