@@ -60,7 +60,7 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
   const deliveries = createDeliveryRepository(prisma, pool)
   const papers = createPaperRepository(prisma)
   const digests = createDigestRepository(prisma, messageIdDomain)
-  const matches = createMatchRepository(prisma, pool)
+  const matches = createMatchRepository(pool)
   const admin = createAdminRepository(prisma)
 
   const subscriberService = createSubscriberService({

@@ -1,4 +1,4 @@
-import type { Db, Sql } from '../db/client.ts'
+import type { Sql } from '../db/client.ts'
 import { Prisma } from '../generated/prisma/client.ts'
 import { TOPICS, type Topic } from '../topics/catalogue.ts'
 
@@ -44,7 +44,7 @@ interface Row {
 const DAY = /^\d{4}-\d{2}-\d{2}$/
 
 /** The only Prisma access for choosing a subscriber's papers (never one already sent to them). */
-export function createMatchRepository(db: Db, sql: Sql, catalogue: readonly MatchTopic[] = TOPICS) {
+export function createMatchRepository(sql: Sql, catalogue: readonly MatchTopic[] = TOPICS) {
   // The catalogue travels as array parameters, never as SQL text: neither topics nor keywords can inject.
   const slugs = catalogue.map((t) => t.slug)
   const names = catalogue.map((t) => t.name)
@@ -52,50 +52,61 @@ export function createMatchRepository(db: Db, sql: Sql, catalogue: readonly Matc
   const weights = catalogue.map((t) => t.weights ?? '')
 
   /**
-   * The single statement behind both variants, so they cannot drift apart. `subs` supplies (id, topics, keywords,
-   * min_upvotes, lim) rows: from parameters for one subscriber, from the subscribers table for a batch.
-   *
-   * Each topic query and each distinct keyword runs once per statement, not once per subscriber: a batch of hundreds
-   * of subscribers shares a handful of topics and many keywords, and re-evaluating them per subscriber was 5x slower.
-   * The window is at most a few hundred papers (one week of the daily list), so matching scans it through the
-   * (day, upvotes) index rather than GIN. Relevance sums ts_rank_cd over every query that matched, so a paper that
-   * answers several of a subscriber's interests wins ties on upvotes.
+   * Which papers of a window each query matches, and how well (ts_rank_cd over the weighted search vector): every
+   * catalogue topic, or only the given keywords. A paper's text decides this, not the subscriber, so it is computed
+   * once per window and process (see `hitsFor`), not once per batch: it was two thirds of a batch's selection.
    */
-  const statement = (subs: Prisma.Sql, window: DayWindow) => {
-    if (!DAY.test(window.fromDay) || !DAY.test(window.toDay)) {
-      throw new RangeError(`day window must be YYYY-MM-DD: ${window.fromDay}..${window.toDay}`)
-    }
+  const hitsStatement = (window: DayWindow, keywords: string[] | null) => Prisma.sql`
+    WITH window_papers AS MATERIALIZED (
+      SELECT p.id, p.search FROM papers p WHERE p.day BETWEEN ${window.fromDay}::date AND ${window.toDay}::date
+    ),
+    queries AS MATERIALIZED (
+      SELECT c.slug AS label, nullif(c.weights, '') AS weights, websearch_to_tsquery('english', c.query) AS tsq
+      FROM unnest(${slugs}::text[], ${queries}::text[], ${weights}::text[]) AS c(slug, query, weights)
+      WHERE ${keywords === null}
+      UNION ALL
+      SELECT k.keyword, NULL, websearch_to_tsquery('english', k.keyword)
+      FROM unnest(${keywords ?? []}::text[]) AS k(keyword)
+    )
+    SELECT q.label, w.id AS paper_id, ts_rank_cd(w.search, q.tsq) AS rank
+    FROM queries q
+    JOIN window_papers w
+      ON CASE WHEN q.weights IS NULL THEN w.search
+              ELSE ts_filter(w.search, string_to_array(lower(q.weights), NULL)::"char"[]) END @@ q.tsq
+    -- a stop-word-only keyword is an empty query: skip it rather than have Postgres log a notice per paper
+    WHERE numnode(q.tsq) > 0`
+
+  /**
+   * The single statement behind both variants, so they cannot drift apart. \`subs\` supplies (id, topics, keywords,
+   * min_upvotes, lim) rows: from parameters for one subscriber, from the subscribers table for a batch; \`hits\` are the
+   * window's topic and keyword hits (hitsFor). Upvotes are read here, so a paper's current upvotes rank it.
+   * Relevance sums ts_rank_cd over every query that matched, so a paper that answers several of a subscriber's
+   * interests wins ties on upvotes.
+   */
+  const statement = (subs: Prisma.Sql, window: DayWindow, hits: WindowHits) => {
+    checkWindow(window)
     return Prisma.sql`
       WITH subs AS MATERIALIZED (${subs}),
       window_papers AS MATERIALIZED (
-        SELECT p.id, p.upvotes, p.search
+        SELECT p.id, p.upvotes
         FROM papers p
         WHERE p.day BETWEEN ${window.fromDay}::date AND ${window.toDay}::date
       ),
       catalogue AS MATERIALIZED (
-        SELECT c.slug, c.name, c.ord, nullif(c.weights, '') AS weights, websearch_to_tsquery('english', c.query) AS tsq
-        FROM unnest(${slugs}::text[], ${names}::text[], ${queries}::text[], ${weights}::text[])
-          WITH ORDINALITY AS c(slug, name, query, weights, ord)
+        SELECT c.slug, c.name, c.ord
+        FROM unnest(${slugs}::text[], ${names}::text[]) WITH ORDINALITY AS c(slug, name, ord)
         WHERE c.slug IN (SELECT unnest(s.topics) FROM subs s)
       ),
       topic_hits AS MATERIALIZED (
-        SELECT c.slug, c.name, c.ord, w.id AS paper_id, w.upvotes, ts_rank_cd(w.search, c.tsq) AS rank
-        FROM catalogue c
-        JOIN window_papers w
-          ON CASE WHEN c.weights IS NULL THEN w.search
-                  ELSE ts_filter(w.search, string_to_array(lower(c.weights), NULL)::"char"[]) END @@ c.tsq
-      ),
-      -- subscribers share keywords ("agents", "RLHF"): parse and run each distinct one once
-      keyword_queries AS MATERIALIZED (
-        SELECT k.keyword, websearch_to_tsquery('english', k.keyword) AS tsq
-        FROM (SELECT DISTINCT unnest(s.keywords) AS keyword FROM subs s) k
+        SELECT c.slug, c.name, c.ord, w.id AS paper_id, w.upvotes, h.rank
+        FROM unnest(${hits.topics.labels}::text[], ${hits.topics.paperIds}::text[], ${hits.topics.ranks}::real[]) AS h(slug, paper_id, rank)
+        JOIN catalogue c ON c.slug = h.slug
+        JOIN window_papers w ON w.id = h.paper_id
       ),
       keyword_hits AS MATERIALIZED (
-        SELECT kq.keyword, w.id AS paper_id, w.upvotes, ts_rank_cd(w.search, kq.tsq) AS rank
-        FROM keyword_queries kq
-        JOIN window_papers w ON w.search @@ kq.tsq
-        -- a stop-word-only keyword is an empty query: skip it rather than have Postgres log a notice per paper
-        WHERE numnode(kq.tsq) > 0
+        SELECT h.keyword, w.id AS paper_id, w.upvotes, h.rank
+        FROM unnest(${hits.keywords.labels}::text[], ${hits.keywords.paperIds}::text[], ${hits.keywords.ranks}::real[]) AS h(keyword, paper_id, rank)
+        JOIN window_papers w ON w.id = h.paper_id
       ),
       -- Papers of the window already sent to these subscribers. A paper keeps the day it first appeared on, and an
       -- edition only carries papers of its own day or the six before, so a paper of this window can only have gone
@@ -165,35 +176,93 @@ export function createMatchRepository(db: Db, sql: Sql, catalogue: readonly Matc
     matched: r.matched,
   })
 
+  /**
+   * The window's hits, kept per process. An entry holds while the window's papers are unchanged: its fingerprint
+   * (FINGERPRINT: an ingest that adds, changes or removes a paper moves it) is read with every selection, and a
+   * changed one starts a new entry. Topic hits are computed for the whole catalogue at once,
+   * keyword hits the first time a keyword is asked for. Only the most recent windows are kept.
+   */
+  const windows = new Map<string, { fingerprint: string; topics: Promise<HitList>; keywords: Map<string, Promise<HitList>> }>()
+  async function hitsFor(window: DayWindow, fingerprint: string, keywords: Iterable<string>): Promise<WindowHits> {
+    const key = `${window.fromDay}/${window.toDay}`
+    let entry = windows.get(key)
+    if (!entry || entry.fingerprint !== fingerprint) {
+      windows.delete(key)
+      while (windows.size >= WINDOWS_KEPT) windows.delete(windows.keys().next().value!)
+      entry = { fingerprint, topics: computeHits(window, null), keywords: new Map() }
+      windows.set(key, entry)
+    }
+    const missing = [...new Set(keywords)].filter((k) => !entry.keywords.has(k))
+    if (missing.length > 0) {
+      const computed = computeHits(window, missing)
+      for (const k of missing) entry.keywords.set(k, computed.then((all) => only(all, k)))
+    }
+    const wanted = [...new Set(keywords)]
+    const [topics, ...keywordLists] = await Promise.all([entry.topics, ...wanted.map((k) => entry.keywords.get(k)!)])
+    return { topics: topics!, keywords: concat(keywordLists) }
+  }
+
+  async function computeHits(window: DayWindow, keywords: string[] | null): Promise<HitList> {
+    checkWindow(window)
+    const query = hitsStatement(window, keywords)
+    const { rows } = await sql.query<{ label: string; paper_id: string; rank: number }>({ name: 'match-window-hits', text: query.text, values: query.values })
+    return { labels: rows.map((r) => r.label), paperIds: rows.map((r) => r.paper_id), ranks: rows.map((r) => r.rank) }
+  }
+
+  /** Selects with the window's hits; a failed hits computation is not kept, so the next selection tries again. */
+  async function select(window: DayWindow, fingerprint: string, subs: Prefs[]): Promise<Row[]> {
+    let hits: WindowHits
+    try {
+      hits = await hitsFor(window, fingerprint, subs.flatMap((s) => s.keywords))
+    } catch (error) {
+      windows.delete(`${window.fromDay}/${window.toDay}`)
+      throw error
+    }
+    // A named (prepared) statement through pg: the text is the same for every batch, so it is planned once per
+    // connection instead of once per batch of a send.
+    const query = statement(Prisma.sql`
+      SELECT (x->>'id')::uuid AS id, ARRAY(SELECT jsonb_array_elements_text(x->'topics')) AS topics,
+             ARRAY(SELECT jsonb_array_elements_text(x->'keywords')) AS keywords, (x->>'min_upvotes')::int AS min_upvotes,
+             (x->>'lim')::int AS lim
+      FROM jsonb_array_elements(${JSON.stringify(subs)}::jsonb) AS x`, window, hits)
+    const { rows } = await sql.query<Row>({ name: 'match-select', text: query.text, values: query.values })
+    return rows
+  }
+
+  // Every insert, update or delete of a row changes the count or the sum of the row versions' transaction ids (a
+  // timestamp would not: two ingests can share one, and concurrent ones commit out of order).
+  const FINGERPRINT = `(SELECT count(*) || '/' || coalesce(sum(p.xmin::text::bigint), 0) FROM papers p WHERE p.day BETWEEN $1::date AND $2::date)`
+
   return {
     /** Ranked papers for one subscriber: upvotes, then relevance, then id; never one already sent to them. */
     async selectForSubscriber(input: MatchInput): Promise<MatchedPaper[]> {
-      const subs = Prisma.sql`
-        SELECT ${input.subscriberId}::uuid AS id, ${input.topics}::text[] AS topics, ${input.keywords}::text[] AS keywords,
-               ${input.minUpvotes}::int AS min_upvotes, ${input.limit}::int AS lim`
-      const rows = await db.$queryRaw<Row[]>(statement(subs, input))
-      return rows.map(toMatched)
+      checkWindow(input)
+      const { rows: [row] } = await sql.query<{ fingerprint: string }>({ name: 'match-fingerprint', text: `SELECT ${FINGERPRINT} AS fingerprint`, values: [input.fromDay, input.toDay] })
+      const prefs = { id: input.subscriberId, topics: input.topics, keywords: input.keywords, min_upvotes: input.minUpvotes, lim: input.limit }
+      return (await select(input, row!.fingerprint, [prefs])).map(toMatched)
     },
 
     /**
-     * The same selection for a batch of subscribers in one round trip, with each one's topics, keywords, minimum
-     * upvotes and papers per email read from the subscribers table. Every requested id is in the map (an empty list
-     * when nothing matched or the subscriber is gone), so callers can tell "nothing to send" from "not asked".
+     * The same selection for a batch of subscribers, with each one's topics, keywords, minimum upvotes and papers per
+     * email read from the subscribers table (with the window's fingerprint, in one round trip). Every requested id is
+     * in the map (an empty list when nothing matched or the subscriber is gone), so callers can tell "nothing to
+     * send" from "not asked".
      */
     async selectForSubscribers(subscriberIds: string[], window: DayWindow): Promise<Map<string, MatchedPaper[]>> {
       const result = new Map<string, MatchedPaper[]>(subscriberIds.map((id) => [id, []]))
       if (subscriberIds.length === 0) return result
+      checkWindow(window)
       // Postgres returns uuids in lower case; answer under the spelling the caller used
       const asGiven = new Map(subscriberIds.map((id) => [id.toLowerCase(), id]))
-      const subs = Prisma.sql`
-        SELECT s.id, s.topics, s.keywords, s.min_upvotes, s.papers_per_email AS lim
-        FROM subscribers s
-        WHERE s.id = ANY (${subscriberIds}::uuid[])`
-      // A named (prepared) statement through pg: the text is the same for every batch, so it is planned once per
-      // connection instead of once per batch of a send.
-      const query = statement(subs, window)
-      const { rows } = await sql.query<Row>({ name: 'match-select-for-subscribers', text: query.text, values: query.values })
-      for (const row of rows) {
+      const { rows: [read] } = await sql.query<{ fingerprint: string; subs: Prefs[] }>({
+        name: 'match-preferences',
+        text: `SELECT ${FINGERPRINT} AS fingerprint,
+                 (SELECT coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'topics', s.topics, 'keywords', s.keywords,
+                    'min_upvotes', s.min_upvotes, 'lim', s.papers_per_email)), '[]')
+                  FROM subscribers s WHERE s.id = ANY ($3::uuid[])) AS subs`,
+        values: [window.fromDay, window.toDay, subscriberIds],
+      })
+      for (const row of await select(window, read!.fingerprint, read!.subs)) {
         result.get(asGiven.get(row.subscriber_id) ?? row.subscriber_id)?.push(toMatched(row))
       }
       return result
@@ -201,3 +270,39 @@ export function createMatchRepository(db: Db, sql: Sql, catalogue: readonly Matc
   }
 }
 export type MatchRepository = ReturnType<typeof createMatchRepository>
+
+/** Windows whose hits a process keeps: today's daily and weekly windows, and the previous day's around midnight. */
+const WINDOWS_KEPT = 4
+
+/** Query hits as parallel arrays: the statement takes them as three array parameters. */
+interface HitList {
+  labels: string[]
+  paperIds: string[]
+  ranks: number[]
+}
+interface WindowHits {
+  topics: HitList
+  keywords: HitList
+}
+interface Prefs {
+  id: string
+  topics: string[]
+  keywords: string[]
+  min_upvotes: number
+  lim: number
+}
+
+function only(list: HitList, label: string): HitList {
+  const at = list.labels.flatMap((l, i) => (l === label ? [i] : []))
+  return { labels: at.map((i) => list.labels[i]!), paperIds: at.map((i) => list.paperIds[i]!), ranks: at.map((i) => list.ranks[i]!) }
+}
+
+function concat(lists: HitList[]): HitList {
+  return { labels: lists.flatMap((l) => l.labels), paperIds: lists.flatMap((l) => l.paperIds), ranks: lists.flatMap((l) => l.ranks) }
+}
+
+function checkWindow(window: DayWindow): void {
+  if (!DAY.test(window.fromDay) || !DAY.test(window.toDay)) {
+    throw new RangeError(`day window must be YYYY-MM-DD: ${window.fromDay}..${window.toDay}`)
+  }
+}

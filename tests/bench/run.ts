@@ -166,7 +166,7 @@ const env = {
 }
 const config = loadConfig(env)
 const deps = await createDeps(config, { databaseUrl: DATABASE_URL, smtpUrl: sink.url, appSecret: APP_SECRET, queuePrefix }, pino({ level: 'warn' }))
-const matches = createMatchRepository(deps.prisma, deps.pool)
+const matches = createMatchRepository(deps.pool)
 const db = new pg.Pool({ connectionString: DATABASE_URL, max: 4 })
 
 // --- subscribers ------------------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPool, createPrisma } from '../../../src/db/client.ts'
 import { createMatchRepository, type MatchedPaper, type MatchTopic } from '../../../src/digests/match.repository.ts'
+import { createPaperRepository } from '../../../src/papers/paper.repository.ts'
+import type { PaperInput } from '../../../src/papers/paper.schemas.ts'
 import type { DeliveryStatus } from '../../../src/generated/prisma/enums.ts'
 import { TOPICS, topicBySlug } from '../../../src/topics/catalogue.ts'
 import { TEST_DATABASE_URL } from '../../helpers/env.ts'
@@ -15,7 +17,7 @@ import { TEST_DATABASE_URL } from '../../helpers/env.ts'
 
 const pool = createPool(TEST_DATABASE_URL, { max: 4 })
 const db = createPrisma(pool)
-const matches = createMatchRepository(db, pool)
+const matches = createMatchRepository(pool)
 
 const RUN = randomBytes(4).toString('hex')
 const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10)
@@ -523,5 +525,69 @@ describe('batch selection', () => {
     // a topic listed twice is one reason, not two
     expect(daily.get(ids[7]!)!.find((m) => m.paperId === idOf('kvQuant'))?.matched).toEqual(['Efficiency'])
     expect(await matches.selectForSubscribers([], DAILY)).toEqual(new Map())
+  })
+})
+
+describe('the window\'s hits, kept per process', () => {
+  const day = addDays(BASE, 14) // a day no other test of this file reads
+  const window = { fromDay: day, toDay: day }
+  const papers = createPaperRepository(db)
+  const paper = (id: string, title: string, upvotes: number): PaperInput => ({
+    id: `${RUN}-${id}`, title, summary: 'A paper.', authors: [], aiSummary: null, aiKeywords: [], upvotes, numComments: 0,
+    githubRepo: null, githubStars: null, projectPage: null, organization: null, thumbnail: null, day, publishedAt: null,
+  })
+  /** The repository over a pool that counts the statements it runs, by name. */
+  function counted() {
+    const runs = new Map<string, number>()
+    const repo = createMatchRepository({
+      query: ((config: { name?: string }, ...rest: unknown[]) => {
+        if (config.name) runs.set(config.name, (runs.get(config.name) ?? 0) + 1)
+        return (pool.query as (...args: unknown[]) => unknown)(config, ...rest)
+      }) as typeof pool.query,
+    })
+    return { repo, runs }
+  }
+  const ids = (got: MatchedPaper[]) => got.map((p) => p.paperId.slice(RUN.length + 1))
+
+  it('are computed once while the window\'s papers do not change, and again after an ingest changes them', async () => {
+    const { repo, runs } = counted()
+    const agents = { topics: ['agents'] }
+    await papers.upsertMany([paper('hits-a', 'An Agent That Plans Its Errands', 10)])
+    expect(ids(await select(agents, window, repo))).toEqual(['hits-a'])
+    expect(ids(await select(agents, window, repo))).toEqual(['hits-a'])
+    expect(runs.get('match-window-hits')).toBe(1)
+
+    // a new paper in the window
+    await papers.upsertMany([paper('hits-b', 'Agentic Browsing at Scale', 20)])
+    expect(ids(await select(agents, window, repo))).toEqual(['hits-b', 'hits-a'])
+    // a changed title: the paper no longer matches
+    await papers.upsertMany([paper('hits-a', 'A Tokenizer for Speech', 10)])
+    expect(ids(await select(agents, window, repo))).toEqual(['hits-b'])
+    // changed upvotes reorder
+    await papers.upsertMany([paper('hits-a', 'Agents That Plan Again', 30)])
+    expect(ids(await select(agents, window, repo))).toEqual(['hits-a', 'hits-b'])
+    expect(runs.get('match-window-hits')).toBe(4)
+  })
+
+  it('compute a keyword the first time it is asked for, and only then', async () => {
+    const { repo, runs } = counted()
+    await papers.upsertMany([paper('hits-c', 'Speculative Decoding for Browsing Agents', 5)])
+    await select({ topics: ['agents'] }, window, repo)
+    expect(runs.get('match-window-hits')).toBe(1)
+    const got = await select({ keywords: ['"speculative decoding"'] }, window, repo)
+    expect(ids(got)).toEqual(['hits-c'])
+    expect(got[0]!.matched).toEqual(['"speculative decoding"'])
+    await select({ keywords: ['"speculative decoding"'], topics: ['agents'] }, window, repo)
+    expect(runs.get('match-window-hits')).toBe(2)
+  })
+
+  it('answer a batch exactly like single selections, from the subscribers table', async () => {
+    const { repo } = counted()
+    const a = await newSubscriber({ topics: ['agents'], keywords: ['tokenizer'] })
+    const b = await newSubscriber({ keywords: ['"speculative decoding"'], papersPerEmail: 1 })
+    const batch = await repo.selectForSubscribers([a, b], window)
+    expect(batch.get(a)).toEqual(await select({ subscriberId: a, topics: ['agents'], keywords: ['tokenizer'] }, window, repo))
+    expect(batch.get(b)).toEqual(await select({ subscriberId: b, keywords: ['"speculative decoding"'], limit: 1 }, window, repo))
+    expect(batch.get(a)!.length).toBeGreaterThan(0)
   })
 })
