@@ -1,0 +1,77 @@
+/** One paper chosen for one subscriber, with the topic names and keyword strings that made it match. */
+export interface MatchedPaper {
+  paperId: string
+  upvotes: number
+  relevance: number
+  matched: string[]
+}
+
+/** A paper a query matched, and how well (PostgreSQL's ts_rank_cd, a `real`). */
+export interface Hit {
+  paperId: string
+  rank: number
+}
+
+export interface Preferences {
+  /** Catalogue slugs; unknown slugs match nothing. */
+  topics: readonly string[]
+  /** Web-search strings, each its own query. */
+  keywords: readonly string[]
+  minUpvotes: number
+  limit: number
+}
+
+export interface RankContext {
+  /** The catalogue in its order (a topic's position orders the reasons a paper matched). */
+  catalogue: readonly { slug: string; name: string }[]
+  topicHits: ReadonlyMap<string, readonly Hit[]>
+  keywordHits: ReadonlyMap<string, readonly Hit[]>
+  /** The window's papers and their current upvotes; a hit on a paper not here is ignored. */
+  upvotes: ReadonlyMap<string, number>
+  /** Papers already sent (or maybe sent) to this subscriber. */
+  sent: ReadonlySet<string>
+}
+
+/**
+ * Pure. A subscriber's papers: every paper of the window one of their topics or keywords matched (all of the window's
+ * papers when they chose neither), with at least their minimum upvotes, never one already sent; most upvoted first,
+ * then most relevant (the sum of the ranks of every query that matched, so a paper answering several interests wins
+ * ties), then by id; at most `limit`. `matched` names the topics (in catalogue order) then the keywords (in the
+ * subscriber's order); a slug or keyword listed twice is one reason, and a keyword spelled exactly like one of the
+ * subscriber's topic names is that topic's reason only.
+ */
+export function rankPapers(prefs: Preferences, context: RankContext): MatchedPaper[] {
+  const candidates = new Map<string, { relevance: number; matched: string[] }>()
+  const eligible = (paperId: string) => {
+    const upvotes = context.upvotes.get(paperId)
+    return upvotes !== undefined && upvotes >= prefs.minUpvotes && !context.sent.has(paperId)
+  }
+  const add = (hits: readonly Hit[] | undefined, label: string) => {
+    for (const hit of hits ?? []) {
+      if (!eligible(hit.paperId)) continue
+      const candidate = candidates.get(hit.paperId) ?? candidates.set(hit.paperId, { relevance: 0, matched: [] }).get(hit.paperId)!
+      // PostgreSQL ranks are `real`s; summing them as such keeps relevance what SQL's sum(real) gives
+      candidate.relevance = Math.fround(candidate.relevance + hit.rank)
+      candidate.matched.push(label)
+    }
+  }
+
+  const topics = new Set(prefs.topics)
+  const topicNames = new Set<string>()
+  for (const topic of context.catalogue) {
+    if (!topics.has(topic.slug)) continue
+    topicNames.add(topic.name)
+    add(context.topicHits.get(topic.slug), topic.name)
+  }
+  for (const keyword of new Set(prefs.keywords)) {
+    if (!topicNames.has(keyword)) add(context.keywordHits.get(keyword), keyword)
+  }
+  if (prefs.topics.length === 0 && prefs.keywords.length === 0) {
+    for (const paperId of context.upvotes.keys()) if (eligible(paperId)) candidates.set(paperId, { relevance: 0, matched: [] })
+  }
+
+  return [...candidates]
+    .map(([paperId, c]) => ({ paperId, upvotes: context.upvotes.get(paperId)!, relevance: c.relevance, matched: c.matched }))
+    .sort((a, b) => b.upvotes - a.upvotes || b.relevance - a.relevance || (a.paperId < b.paperId ? -1 : a.paperId > b.paperId ? 1 : 0))
+    .slice(0, Math.max(0, prefs.limit))
+}
