@@ -32,6 +32,31 @@ export function authorLine(authors: string[]): string {
   return `${authors.slice(0, AUTHORS_SHOWN).join(', ')} et al.`
 }
 
+type Shown = Omit<DigestPaper, 'number' | 'matched'>
+const shownOnce = new WeakMap<PaperForDigest, { base: string; shown: Shown }>()
+
+/**
+ * How a paper shows in any digest. A send batch reads each paper once and puts it in many digests, so this is worked
+ * out once per paper object, which is never changed once read (the summary's whitespace pass and cut cost more than
+ * the rest of a digest's data).
+ */
+function shown(p: PaperForDigest, paperPageBase: string): Shown {
+  const known = shownOnce.get(p)
+  if (known && known.base === paperPageBase) return known.shown
+  const fields: Shown = {
+    title: p.title,
+    url: `${paperPageBase}/papers/${encodeURIComponent(p.id)}`,
+    authors: authorLine(p.authors),
+    organization: p.organization,
+    upvotes: p.upvotes,
+    githubUrl: safeHttpUrl(p.githubRepo),
+    githubStars: p.githubStars,
+    summary: shortSummary(p),
+  }
+  shownOnce.set(p, { base: paperPageBase, shown: fields })
+  return fields
+}
+
 /**
  * Pure. Turns ranked papers into the part of the digest template's data every recipient of them shares (the
  * recipient's own fields are added by the caller). `papers` is already in send order; `matched` holds the reasons
@@ -46,14 +71,7 @@ export function buildDigestContent(input: {
 }): DigestContent {
   const papers: DigestPaper[] = input.papers.map((p, i) => ({
     number: i + 1,
-    title: p.title,
-    url: `${input.paperPageBase}/papers/${encodeURIComponent(p.id)}`,
-    authors: authorLine(p.authors),
-    organization: p.organization,
-    upvotes: p.upvotes,
-    githubUrl: safeHttpUrl(p.githubRepo),
-    githubStars: p.githubStars,
-    summary: shortSummary(p),
+    ...shown(p, input.paperPageBase),
     matched: (input.matched.get(p.id) ?? []).join(', '),
   }))
   const period = input.frequency === 'weekly' ? 'this week' : 'today'
