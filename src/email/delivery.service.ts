@@ -72,9 +72,8 @@ export function createDeliveryService(deps: Deps) {
 
   /** A digest's template data: what every recipient of the same content shares, completed with one recipient's fields. */
   const digestFor = (content: DigestContent, fields: RecipientFields): DigestData => ({
+    ...common(fields),
     ...fields,
-    homeUrl: deps.links.home(),
-    senderName: sender.name,
     footerReason: footer.subscribed,
     ...content,
   })
@@ -82,7 +81,7 @@ export function createDeliveryService(deps: Deps) {
   /**
    * The one way a digest's content is made (sent, previewed or viewed in a browser), from papers already chosen and
    * ranked. Subscribers with the same topics get the same papers: the recipient-independent part (papers, date label,
-   * heading, intro) is built once per distinct selection, keyed by `key`, in `contents` (a send batch shares one).
+   * heading, intro) is built once per distinct selection in `contents` (a send batch shares one).
    */
   function digestContent(
     frequency: Subscriber['frequency'],
@@ -90,7 +89,7 @@ export function createDeliveryService(deps: Deps) {
     picks: readonly ChosenPaper[],
     papers: ReadonlyMap<string, PaperForDigest>,
     contents = new Map<string, DigestContent>(),
-  ): { key: string; content: DigestContent } {
+  ): DigestContent {
     const key = `${editionDate}|${frequency}|${picks.map((m) => `${m.paperId}\u0001${m.matched.join('\u0002')}`).join('\u0003')}`
     let content = contents.get(key)
     if (!content) {
@@ -103,12 +102,12 @@ export function createDeliveryService(deps: Deps) {
       })
       contents.set(key, content)
     }
-    return { key, content }
+    return content
   }
 
   async function composeDigest(subscriber: Subscriber, editionDate: string, chosen: readonly ChosenPaper[]): Promise<DigestData> {
     const papers = new Map((await deps.papers.findByIds(chosen.map((c) => c.paperId))).map((p) => [p.id, p]))
-    const { content } = digestContent(subscriber.frequency, editionDate, chosen.filter((c) => papers.has(c.paperId)), papers)
+    const content = digestContent(subscriber.frequency, editionDate, chosen.filter((c) => papers.has(c.paperId)), papers)
     return digestFor(content, recipientFields(subscriber, editionDate))
   }
 
@@ -184,7 +183,7 @@ export function createDeliveryService(deps: Deps) {
           skipped.push({ id: d.id, reason: 'no paper matched' })
           continue
         }
-        const { content } = digestContent(s.frequency, d.editionDate!, picks, papers, contents)
+        const content = digestContent(s.frequency, d.editionDate!, picks, papers, contents)
         const data = digestFor(content, recipientFields(s, d.editionDate!))
         const rendered = deps.renderer.render({ template: 'digest', data })
         const claim = { id: d.id, paperIds: picks.map((m) => m.paperId), paperReasons: content.papers.map((p) => p.matched) }
