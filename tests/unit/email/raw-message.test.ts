@@ -5,7 +5,7 @@ import nodemailer from 'nodemailer'
 import { describe, expect, it } from 'vitest'
 import { buildDigestContent, type PaperForDigest } from '../../../src/digests/digest-content.ts'
 import type { OutgoingEmail } from '../../../src/email/mailer.ts'
-import { buildRawMessage, mailOptions } from '../../../src/email/raw-message.ts'
+import { assembleMessage, buildRawMessage, mailOptions, type MessageHeads } from '../../../src/email/raw-message.ts'
 import { createRenderer } from '../../../src/email/render.ts'
 
 const FIXTURE = path.resolve(import.meta.dirname, '../../fixtures/hf-daily-papers/2026-06-12_limit100_sotawhat.json')
@@ -104,5 +104,20 @@ describe('buildRawMessage (the fan-out path)', () => {
     const [a, b] = await Promise.all([simpleParser(await viaNodemailer(message, date)), simpleParser(buildRawMessage(message, date))])
     expect(comparable(b)).toEqual(comparable(a))
     expect(b.headers.has('list-unsubscribe')).toBe(false)
+  })
+})
+
+describe('assembleMessage', () => {
+  it('writes each body as base64 in CRLF-separated lines of 76 characters, whatever its length', () => {
+    const heads: MessageHeads = { head: 'Subject: s', boundary: '--_b', partHeads: ['Content-Type: text/plain', 'Content-Type: text/html'] }
+    const lines = (body: Buffer) => (body.toString('base64').match(/.{1,76}/g) ?? []).join('\r\n')
+    let seed = 1
+    const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647)
+    for (const length of [0, 1, 2, 3, 56, 57, 58, 113, 114, 115, 171, 1000, 4096, ...Array.from({ length: 40 }, () => Math.floor(random() * 70_000))]) {
+      const text = Buffer.from(Array.from({ length }, () => Math.floor(random() * 256)))
+      const html = Buffer.from(Array.from({ length: (length * 7) % 5003 }, () => Math.floor(random() * 256)))
+      const expected = `Subject: s\r\n\r\n----_b\r\nContent-Type: text/plain\r\n\r\n${lines(text)}\r\n----_b\r\nContent-Type: text/html\r\n\r\n${lines(html)}\r\n----_b--\r\n`
+      expect(assembleMessage(heads, text, html).toString('latin1'), `length ${length}`).toBe(expected)
+    }
   })
 })
