@@ -48,15 +48,20 @@ export function createDeliveryService(deps: Deps) {
   }
   /**
    * Every lane of every batch in this process hands its per-email write (the email it just sent, the one it is about
-   * to send) here; the writes made in one turn of the event loop go to the database as one statement and one commit.
-   * Each lane still waits for its own claim before its SMTP transaction, so a crash strands no more rows than before.
+   * to send) here; the writes made in one turn of the event loop, or while the previous statement runs, go to the
+   * database as one statement and one commit (one in flight per process: a statement carries what arrived during the
+   * last one's round trip). Each lane still waits for its own claim before its SMTP transaction, so a crash strands
+   * no more rows than before.
    */
-  const writes = batchPerTurn<{ sent: string | null; claim: Claim | null }, boolean>(async (keys) => {
-    const sent = keys.flatMap((k) => (k.sent ? [k.sent] : []))
-    const claims = keys.flatMap((k) => (k.claim ? [k.claim] : []))
-    const claimed = await deps.deliveries.markSentAndClaim(sent, claims, now())
-    return keys.map((k) => (k.claim ? claimed.has(k.claim.id) : true))
-  })
+  const writes = batchPerTurn<{ sent: string | null; claim: Claim | null }, boolean>(
+    async (keys) => {
+      const sent = keys.flatMap((k) => (k.sent ? [k.sent] : []))
+      const claims = keys.flatMap((k) => (k.claim ? [k.claim] : []))
+      const claimed = await deps.deliveries.markSentAndClaim(sent, claims, now())
+      return keys.map((k) => (k.claim ? claimed.has(k.claim.id) : true))
+    },
+    { maxInFlight: 1 },
+  )
 
   const common = (s: Pick<Subscriber, 'email'>) => ({ email: s.email, homeUrl: deps.links.home(), senderName: sender.name })
 
