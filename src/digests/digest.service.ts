@@ -24,7 +24,7 @@ interface Deps {
   subscribers: Pick<SubscriberRepository, 'findById'>
   deliveries: Pick<DeliveryService, 'composeDigest'>
   matches: Pick<MatchRepository, 'selectForSubscriber'>
-  renderer: Renderer
+  renderer: Pick<Renderer, 'render'>
   queues: Pick<Queues, 'enqueueSends'>
   secret: string
   logger: Logger

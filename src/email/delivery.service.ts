@@ -167,6 +167,8 @@ export function createDeliveryService(deps: Deps) {
 
     const outgoing: Outgoing[] = []
     const contents = new Map<string, DigestContent>()
+    // the batch's papers as the digests show them, each rendered once (they read alike in every digest of the batch)
+    const paperBlocks = new Map<string, Buffer>()
     const at = now()
     for (const d of sendable) {
       const s = d.subscriber
@@ -190,7 +192,7 @@ export function createDeliveryService(deps: Deps) {
         }
         const content = digestContent(s.frequency, d.editionDate!, picks, papers, contents)
         const data = digestFor(content, recipientFields(s, d.editionDate!))
-        const rendered = deps.renderer.render({ template: 'digest', data })
+        const rendered = deps.renderer.renderDigest(data, paperBlocks)
         const claim = { id: d.id, paperIds: picks.map((m) => m.paperId), paperReasons: content.papers.map((p) => p.matched) }
         outgoing.push({ delivery: d, email: { ...base, ...rendered, unsubscribeUrl: data.unsubscribeUrl }, claim })
       }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { foldLines } from 'nodemailer/lib/mime-funcs'
 import type { OutgoingEmail } from './mailer.ts'
-import { composeHeads, type MessageHeads } from './raw-message.ts'
+import { composeHeads, isAsciiBody, type MessageHeads } from './raw-message.ts'
 
 /** The header values that differ between two recipients of otherwise alike emails. */
 interface PerMessage {
@@ -35,8 +35,6 @@ interface HeadTemplate {
   partHeads: [string, string]
 }
 
-const NON_ASCII = /[\u0080-\uFFFF]/
-
 /**
  * nodemailer's headers without a MIME build per message (MailComposer and its header encoding were ~14 % of a
  * worker's CPU): emails alike but for the recipient, the Message-ID, the unsubscribe URL and the date share one
@@ -59,8 +57,8 @@ export function createHeadTemplates(limit = 1000): (message: OutgoingEmail, date
       subject: message.subject,
       listId: message.listId,
       unsubscribe: message.unsubscribeUrl !== undefined,
-      textAscii: !NON_ASCII.test(message.text),
-      htmlAscii: !NON_ASCII.test(message.html),
+      textAscii: isAsciiBody(message.text),
+      htmlAscii: isAsciiBody(message.html),
     }
     const key = JSON.stringify(shape)
     let template = templates.get(key)

@@ -8,7 +8,8 @@ export interface OutgoingEmail {
   from: string
   to: string
   subject: string
-  html: string
+  /** A string, or the same HTML already encoded as UTF-8 (Renderer#renderDigest). */
+  html: string | Buffer
   text: string
   /** `<id@domain>`, fixed per delivery so retries of one delivery carry the same Message-ID. */
   messageId: string

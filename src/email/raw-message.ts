@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer'
 import MailComposer from 'nodemailer/lib/mail-composer'
 import type { SendMailOptions } from 'nodemailer'
 import type { OutgoingEmail } from './mailer.ts'
@@ -47,6 +48,9 @@ const quoteString = (s: string) => `"${s.replace(/(["\\])/g, '\\$1')}"`
 
 const NON_ASCII = /[\u0080-\uFFFF]/
 
+/** Whether a body is all ASCII (nodemailer decides a text part's charset by it). */
+export const isAsciiBody = (body: string | Buffer): boolean => (typeof body === 'string' ? !NON_ASCII.test(body) : isAscii(body))
+
 /** The length of `content` in base64 lines of 76 characters separated by CRLF (RFC 2045). */
 function base64LinesLength(content: Buffer): number {
   const chars = Math.ceil(content.length / 3) * 4
@@ -92,8 +96,8 @@ export function composeHeads(message: OutgoingEmail, date: Date): MessageHeads {
   delete (options as { list?: unknown }).list
   // MailComposer only needs to know whether a body is ASCII (it decides the text part's charset parameter); tiny
   // stand-ins with the same property keep it from scanning 60 KB twice. The real bodies are encoded by the caller.
-  options.text = NON_ASCII.test(message.text) ? 'é' : 'a'
-  options.html = NON_ASCII.test(message.html) ? 'é' : 'a'
+  options.text = isAsciiBody(message.text) ? 'a' : 'é'
+  options.html = isAsciiBody(message.html) ? 'a' : 'é'
   const root = new MailComposer(options).compile() as unknown as Node
   // nodemailer adds list headers as prepared (already formatted) values; so do we, in the same order
   const comment = list.id.comment.replace(/\r?\n|\r/g, ' ')
@@ -137,5 +141,6 @@ export function assembleMessage({ head, boundary, partHeads }: MessageHeads, tex
  * @param heads where the headers come from: composeHeads, or the same headers from templates (createHeadTemplates)
  */
 export function buildRawMessage(message: OutgoingEmail, date: Date, heads: typeof composeHeads = composeHeads): Buffer {
-  return assembleMessage(heads(message, date), Buffer.from(message.text, 'utf8'), Buffer.from(message.html, 'utf8'))
+  const html = typeof message.html === 'string' ? Buffer.from(message.html, 'utf8') : message.html
+  return assembleMessage(heads(message, date), Buffer.from(message.text, 'utf8'), html)
 }

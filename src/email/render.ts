@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import Handlebars from 'handlebars'
 import mjml2html from 'mjml'
-import { SUBJECTS, TEMPLATE_NAMES, type RenderRequest, type TemplateName } from './templates.ts'
+import { SUBJECTS, TEMPLATE_NAMES, type DigestData, type DigestPaper, type RenderRequest, type TemplateName } from './templates.ts'
 
 export const TEMPLATES_DIR = path.resolve(import.meta.dirname, '../../templates')
 
@@ -12,8 +12,21 @@ export interface RenderedEmail {
   text: string
 }
 
+/** A digest as it is sent: the same subject, text and HTML as `render` gives, the HTML already UTF-8. */
+export interface RenderedDigest {
+  subject: string
+  html: Buffer
+  text: string
+}
+
 export interface Renderer {
   render(request: RenderRequest): RenderedEmail
+  /**
+   * The digest for sending, byte for byte `render`'s HTML. Each paper's block is rendered and encoded once per
+   * `blocks` (one map per send batch: a batch reads each paper once, so a paper at a given place with given reasons
+   * renders alike in every digest of it), the rest per recipient.
+   */
+  renderDigest(data: DigestData, blocks: Map<string, Buffer>): RenderedDigest
 }
 
 export class TemplateError extends Error {
@@ -35,6 +48,7 @@ const withoutIndentation = (html: string) => html.replace(/\n[ \t]+/g, '\n')
  */
 export async function createRenderer(templatesDir = TEMPLATES_DIR): Promise<Renderer> {
   const compiled = new Map<TemplateName, { html: Handlebars.TemplateDelegate; text: Handlebars.TemplateDelegate }>()
+  const sources = new Map<TemplateName, string>()
   for (const name of TEMPLATE_NAMES) {
     const filePath = path.join(templatesDir, `${name}.mjml`)
     const source = await readFile(filePath, 'utf8')
@@ -44,16 +58,69 @@ export async function createRenderer(templatesDir = TEMPLATES_DIR): Promise<Rend
       throw new TemplateError(`${name}.mjml: ${result.errors.map((e) => e.formattedMessage).join('; ')}`)
     }
     const text = await readFile(path.join(templatesDir, `${name}.txt.hbs`), 'utf8')
+    const html = withoutIndentation(result.html)
+    sources.set(name, html)
     compiled.set(name, {
-      html: Handlebars.compile(withoutIndentation(result.html), { strict: true }),
+      html: Handlebars.compile(html, { strict: true }),
       text: Handlebars.compile(text, { strict: true, noEscape: true }),
     })
   }
+  const render: Renderer['render'] = (request) => {
+    const templates = compiled.get(request.template)!
+    const subject = (SUBJECTS[request.template] as (d: typeof request.data) => string)(request.data)
+    return { subject, html: templates.html(request.data), text: templates.text(request.data) }
+  }
+  const digestParts = splitAtPapers(sources.get('digest')!, render)
   return {
-    render(request) {
-      const templates = compiled.get(request.template)!
-      const subject = (SUBJECTS[request.template] as (d: typeof request.data) => string)(request.data)
-      return { subject, html: templates.html(request.data), text: templates.text(request.data) }
+    render,
+    renderDigest(data, blocks) {
+      if (!digestParts) {
+        const whole = render({ template: 'digest', data })
+        return { ...whole, html: Buffer.from(whole.html, 'utf8') }
+      }
+      const pieces: Buffer[] = [Buffer.from(digestParts.head(data), 'utf8')]
+      for (const paper of data.papers) {
+        const key = `${paper.number}\u0000${paper.url}\u0000${paper.matched}`
+        let block = blocks.get(key)
+        if (!block) blocks.set(key, (block = Buffer.from(digestParts.paper(paper), 'utf8')))
+        pieces.push(block)
+      }
+      pieces.push(Buffer.from(digestParts.tail(data), 'utf8'))
+      return { subject: SUBJECTS.digest(data), html: Buffer.concat(pieces), text: compiled.get('digest')!.text(data) }
     },
   }
+}
+
+/**
+ * The digest's HTML template cut around its one top-level `{{#each papers}}` block: the part before, the block for
+ * one paper (rendered with the paper as its context, as `each` does), the part after. The cut is made in Handlebars'
+ * parsed template, after its whitespace control, so the parts render exactly what the whole does; that is checked
+ * here on a sample with every optional field both present and absent. A template of another shape gives null, and
+ * digests render whole.
+ */
+function splitAtPapers(source: string, render: Renderer['render']) {
+  const program = Handlebars.parse(source)
+  const isEachPapers = (s: hbs.AST.Statement): s is hbs.AST.BlockStatement => {
+    if (s.type !== 'BlockStatement') return false
+    const block = s as hbs.AST.BlockStatement
+    return (block.path as hbs.AST.PathExpression).original === 'each' && block.params.length === 1 && (block.params[0] as hbs.AST.PathExpression).original === 'papers'
+  }
+  const at = program.body.findIndex(isEachPapers)
+  if (at < 0 || program.body.slice(at + 1).some(isEachPapers)) return null
+  const each = program.body[at] as hbs.AST.BlockStatement
+  if (each.inverse || each.program.blockParams?.length) return null
+  const part = (body: hbs.AST.Statement[]) => Handlebars.compile({ ...program, body } as hbs.AST.Program, { strict: true })
+  const parts = { head: part(program.body.slice(0, at)), paper: part(each.program.body), tail: part(program.body.slice(at + 1)) }
+  const sample = (n: number, full: boolean): DigestPaper => ({
+    number: n, title: `Title ${n} & <b>`, url: `https://example.org/papers/${n}?a=1&b=2`, authors: 'A "B" C', organization: full ? 'Org' : null,
+    upvotes: n * 7, githubUrl: full ? 'https://github.com/o/r' : null, githubStars: full ? 12 : null, summary: `Summary ${n} ▲ …`, matched: full ? 'Agents, "x"' : '',
+  })
+  const data: DigestData = {
+    email: 'a@example.org', homeUrl: 'https://example.org/', senderName: 'Paperboy', footerReason: 'why', manageUrl: 'https://example.org/m',
+    unsubscribeUrl: 'https://example.org/u', viewUrl: 'https://example.org/v', dateLabel: 'Friday', heading: 'Heading', intro: 'Intro',
+    papers: [sample(1, true), sample(2, false)],
+  }
+  const whole = render({ template: 'digest', data }).html
+  const cut = parts.head(data) + data.papers.map((p) => parts.paper(p)).join('') + parts.tail(data)
+  return whole === cut ? parts : null
 }

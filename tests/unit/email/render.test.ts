@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createRenderer } from '../../../src/email/render.ts'
+import type { DigestData, DigestPaper } from '../../../src/email/templates.ts'
 
 const hostile = '<script>alert(1)</script>"\'&'
 
@@ -51,5 +52,33 @@ describe('createRenderer', () => {
   it('refuses to render when a field is missing, instead of sending a hole', async () => {
     const renderer = await createRenderer()
     expect(() => renderer.render({ template: 'confirm', data: { email: 'a@example.org' } as never })).toThrow(/not defined/)
+  })
+
+  it('renders a digest for sending byte for byte as render does, each paper block once per batch', async () => {
+    const renderer = await createRenderer()
+    const paper = (id: string, over: Partial<DigestPaper> = {}): DigestPaper => ({
+      number: 1, title: `Paper ${id}: “quotes” & <tags> — ▲`, url: `https://huggingface.co/papers/${id}`, authors: 'Ada, Grace et al.',
+      organization: 'Lab', upvotes: 42, githubUrl: 'https://github.com/a/b', githubStars: 7, summary: `Summary of ${id}, cut…`, matched: 'Agents', ...over,
+    })
+    const digest = (papers: DigestPaper[], who: string): DigestData => ({
+      email: `${who}@example.org`, homeUrl: 'https://p.example/', senderName: 'Paperboy', footerReason: 'why',
+      manageUrl: `https://p.example/preferences/${who}?a=1&b=2`, unsubscribeUrl: `https://p.example/unsubscribe/${who}`, viewUrl: `https://p.example/digests/${who}`,
+      dateLabel: 'Friday, 12 June 2026', heading: 'Your AI papers for today', intro: `${papers.length} papers`,
+      papers: papers.map((p, i) => ({ ...p, number: i + 1 })),
+    })
+    const a = paper('2606.1'), b = paper('2606.2', { organization: null, githubUrl: null, githubStars: null, matched: '' })
+    const c = paper('2606.3', { githubStars: null, matched: 'RLHF, "world model"' })
+    // one batch: the same papers in other places and with other reasons, an empty digest
+    const batch = [digest([a, b, c], 'one'), digest([c, a], 'two'), digest([{ ...a, matched: 'Other' }, b], 'three'), digest([], 'four'), digest([a, b, c], 'five')]
+    const blocks = new Map<string, Buffer>()
+    for (const data of batch) {
+      const whole = renderer.render({ template: 'digest', data })
+      const sent = renderer.renderDigest(data, blocks)
+      expect(sent.html.equals(Buffer.from(whole.html, 'utf8')), data.email).toBe(true)
+      expect(sent.text).toBe(whole.text)
+      expect(sent.subject).toBe(whole.subject)
+    }
+    // a, b, c at 1-3; c, a at 1-2; a with other reasons at 1 (b at 2 again, the fifth digest all again): six blocks
+    expect(blocks.size).toBe(6)
   })
 })
