@@ -8,9 +8,9 @@ export interface OutgoingEmail {
   from: string
   to: string
   subject: string
-  /** A string, or the same HTML already encoded as UTF-8 (Renderer#renderDigest). */
+  /** The bodies as strings, or already encoded as UTF-8 (Renderer#renderDigest). */
   html: string | Buffer
-  text: string
+  text: string | Buffer
   /** `<id@domain>`, fixed per delivery so retries of one delivery carry the same Message-ID. */
   messageId: string
   /** List-ID (RFC 2919): a stable identifier such as `digest.example.org` and a human label. */

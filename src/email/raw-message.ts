@@ -147,6 +147,6 @@ const NOT_DATA_READY = /^\.|\r(?!\n)|(?<!\r)\n|\n\./
  * @param heads where the headers come from: composeHeads, or the same headers from templates (createHeadTemplates)
  */
 export function buildRawMessage(message: OutgoingEmail, date: Date, heads: typeof composeHeads = composeHeads): Buffer {
-  const html = typeof message.html === 'string' ? Buffer.from(message.html, 'utf8') : message.html
-  return assembleMessage(heads(message, date), Buffer.from(message.text, 'utf8'), html)
+  const utf8 = (body: string | Buffer) => (typeof body === 'string' ? Buffer.from(body, 'utf8') : body)
+  return assembleMessage(heads(message, date), utf8(message.text), utf8(message.html))
 }

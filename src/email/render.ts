@@ -12,17 +12,17 @@ export interface RenderedEmail {
   text: string
 }
 
-/** A digest as it is sent: the same subject, text and HTML as `render` gives, the HTML already UTF-8. */
+/** A digest as it is sent: the same subject, text and HTML as `render` gives, both bodies already UTF-8. */
 export interface RenderedDigest {
   subject: string
   html: Buffer
-  text: string
+  text: Buffer
 }
 
 export interface Renderer {
   render(request: RenderRequest): RenderedEmail
   /**
-   * The digest for sending, byte for byte `render`'s HTML. Each paper's block is rendered and encoded once per
+   * The digest for sending, byte for byte `render`'s HTML and text. Each paper's block is rendered and encoded once per
    * `blocks` (one map per send batch: a batch reads each paper once, so a paper at a given place with given reasons
    * renders alike in every digest of it), the rest per recipient.
    */
@@ -48,7 +48,7 @@ const withoutIndentation = (html: string) => html.replace(/\n[ \t]+/g, '\n')
  */
 export async function createRenderer(templatesDir = TEMPLATES_DIR): Promise<Renderer> {
   const compiled = new Map<TemplateName, { html: Handlebars.TemplateDelegate; text: Handlebars.TemplateDelegate }>()
-  const sources = new Map<TemplateName, string>()
+  const sources = new Map<TemplateName, { html: string; text: string }>()
   for (const name of TEMPLATE_NAMES) {
     const filePath = path.join(templatesDir, `${name}.mjml`)
     const source = await readFile(filePath, 'utf8')
@@ -59,7 +59,7 @@ export async function createRenderer(templatesDir = TEMPLATES_DIR): Promise<Rend
     }
     const text = await readFile(path.join(templatesDir, `${name}.txt.hbs`), 'utf8')
     const html = withoutIndentation(result.html)
-    sources.set(name, html)
+    sources.set(name, { html, text })
     compiled.set(name, {
       html: Handlebars.compile(html, { strict: true }),
       text: Handlebars.compile(text, { strict: true, noEscape: true }),
@@ -70,35 +70,39 @@ export async function createRenderer(templatesDir = TEMPLATES_DIR): Promise<Rend
     const subject = (SUBJECTS[request.template] as (d: typeof request.data) => string)(request.data)
     return { subject, html: templates.html(request.data), text: templates.text(request.data) }
   }
-  const digestParts = splitAtPapers(sources.get('digest')!, render)
+  const digestSource = sources.get('digest')!
+  const cut = {
+    html: splitAtPapers(digestSource.html, { strict: true }, (data) => render({ template: 'digest', data }).html),
+    text: splitAtPapers(digestSource.text, { strict: true, noEscape: true }, (data) => render({ template: 'digest', data }).text),
+  }
+  /** One body of a digest: its parts around the papers, each paper's block from `blocks` (keyed by body and place). */
+  const body = (which: 'html' | 'text', data: DigestData, blocks: Map<string, Buffer>): Buffer => {
+    const parts = cut[which]
+    if (!parts) return Buffer.from(render({ template: 'digest', data })[which], 'utf8')
+    const pieces: Buffer[] = [Buffer.from(parts.head(data), 'utf8')]
+    for (const paper of data.papers) {
+      const key = `${which}\u0000${paper.number}\u0000${paper.url}\u0000${paper.matched}`
+      let block = blocks.get(key)
+      if (!block) blocks.set(key, (block = Buffer.from(parts.paper(paper), 'utf8')))
+      pieces.push(block)
+    }
+    pieces.push(Buffer.from(parts.tail(data), 'utf8'))
+    return Buffer.concat(pieces)
+  }
   return {
     render,
-    renderDigest(data, blocks) {
-      if (!digestParts) {
-        const whole = render({ template: 'digest', data })
-        return { ...whole, html: Buffer.from(whole.html, 'utf8') }
-      }
-      const pieces: Buffer[] = [Buffer.from(digestParts.head(data), 'utf8')]
-      for (const paper of data.papers) {
-        const key = `${paper.number}\u0000${paper.url}\u0000${paper.matched}`
-        let block = blocks.get(key)
-        if (!block) blocks.set(key, (block = Buffer.from(digestParts.paper(paper), 'utf8')))
-        pieces.push(block)
-      }
-      pieces.push(Buffer.from(digestParts.tail(data), 'utf8'))
-      return { subject: SUBJECTS.digest(data), html: Buffer.concat(pieces), text: compiled.get('digest')!.text(data) }
-    },
+    renderDigest: (data, blocks) => ({ subject: SUBJECTS.digest(data), html: body('html', data, blocks), text: body('text', data, blocks) }),
   }
 }
 
 /**
- * The digest's HTML template cut around its one top-level `{{#each papers}}` block: the part before, the block for
- * one paper (rendered with the paper as its context, as `each` does), the part after. The cut is made in Handlebars'
- * parsed template, after its whitespace control, so the parts render exactly what the whole does; that is checked
- * here on a sample with every optional field both present and absent. A template of another shape gives null, and
- * digests render whole.
+ * A digest template (HTML or text) cut around its one top-level `{{#each papers}}` block: the part before, the block
+ * for one paper (rendered with the paper as its context, as `each` does), the part after. The cut is made in
+ * Handlebars' parsed template, after its whitespace control, so the parts render exactly what the whole does; that
+ * is checked here against `whole` on a sample with every optional field both present and absent. A template of
+ * another shape gives null, and that body renders whole.
  */
-function splitAtPapers(source: string, render: Renderer['render']) {
+function splitAtPapers(source: string, options: Parameters<typeof Handlebars.compile>[1], whole: (data: DigestData) => string) {
   const program = Handlebars.parse(source)
   const isEachPapers = (s: hbs.AST.Statement): s is hbs.AST.BlockStatement => {
     if (s.type !== 'BlockStatement') return false
@@ -109,7 +113,7 @@ function splitAtPapers(source: string, render: Renderer['render']) {
   if (at < 0 || program.body.slice(at + 1).some(isEachPapers)) return null
   const each = program.body[at] as hbs.AST.BlockStatement
   if (each.inverse || each.program.blockParams?.length) return null
-  const part = (body: hbs.AST.Statement[]) => Handlebars.compile({ ...program, body } as hbs.AST.Program, { strict: true })
+  const part = (body: hbs.AST.Statement[]) => Handlebars.compile({ ...program, body } as hbs.AST.Program, options)
   const parts = { head: part(program.body.slice(0, at)), paper: part(each.program.body), tail: part(program.body.slice(at + 1)) }
   const sample = (n: number, full: boolean): DigestPaper => ({
     number: n, title: `Title ${n} & <b>`, url: `https://example.org/papers/${n}?a=1&b=2`, authors: 'A "B" C', organization: full ? 'Org' : null,
@@ -120,7 +124,6 @@ function splitAtPapers(source: string, render: Renderer['render']) {
     unsubscribeUrl: 'https://example.org/u', viewUrl: 'https://example.org/v', dateLabel: 'Friday', heading: 'Heading', intro: 'Intro',
     papers: [sample(1, true), sample(2, false)],
   }
-  const whole = render({ template: 'digest', data }).html
   const cut = parts.head(data) + data.papers.map((p) => parts.paper(p)).join('') + parts.tail(data)
-  return whole === cut ? parts : null
+  return whole(data) === cut ? parts : null
 }

@@ -54,7 +54,7 @@ describe('createRenderer', () => {
     expect(() => renderer.render({ template: 'confirm', data: { email: 'a@example.org' } as never })).toThrow(/not defined/)
   })
 
-  it('renders a digest for sending byte for byte as render does, each paper block once per batch', async () => {
+  it('renders a digest for sending byte for byte as render does (HTML and text), each paper block once per batch', async () => {
     const renderer = await createRenderer()
     const paper = (id: string, over: Partial<DigestPaper> = {}): DigestPaper => ({
       number: 1, title: `Paper ${id}: “quotes” & <tags> — ▲`, url: `https://huggingface.co/papers/${id}`, authors: 'Ada, Grace et al.',
@@ -75,10 +75,11 @@ describe('createRenderer', () => {
       const whole = renderer.render({ template: 'digest', data })
       const sent = renderer.renderDigest(data, blocks)
       expect(sent.html.equals(Buffer.from(whole.html, 'utf8')), data.email).toBe(true)
-      expect(sent.text).toBe(whole.text)
+      expect(sent.text.equals(Buffer.from(whole.text, 'utf8')), data.email).toBe(true)
       expect(sent.subject).toBe(whole.subject)
     }
     // a, b, c at 1-3; c, a at 1-2; a with other reasons at 1 (b at 2 again, the fifth digest all again): six blocks
-    expect(blocks.size).toBe(6)
+    // for each body
+    expect(blocks.size).toBe(12)
   })
 })
