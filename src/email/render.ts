@@ -124,6 +124,11 @@ function splitAtPapers(source: string, options: Parameters<typeof Handlebars.com
     unsubscribeUrl: 'https://example.org/u', viewUrl: 'https://example.org/v', dateLabel: 'Friday', heading: 'Heading', intro: 'Intro',
     papers: [sample(1, true), sample(2, false)],
   }
-  const cut = parts.head(data) + data.papers.map((p) => parts.paper(p)).join('') + parts.tail(data)
-  return whole(data) === cut ? parts : null
+  try {
+    const cut = parts.head(data) + data.papers.map((p) => parts.paper(p)).join('') + parts.tail(data)
+    return whole(data) === cut ? parts : null
+  } catch {
+    // a block that needs more than its paper (`../`, `@root`) cannot render alone: render whole
+    return null
+  }
 }

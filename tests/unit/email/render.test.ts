@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { createRenderer } from '../../../src/email/render.ts'
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { createRenderer, TEMPLATES_DIR } from '../../../src/email/render.ts'
 import type { DigestData, DigestPaper } from '../../../src/email/templates.ts'
 
 const hostile = '<script>alert(1)</script>"\'&'
@@ -81,5 +84,28 @@ describe('createRenderer', () => {
     // a, b, c at 1-3; c, a at 1-2; a with other reasons at 1 (b at 2 again, the fifth digest all again): six blocks
     // for each body
     expect(blocks.size).toBe(12)
+  })
+
+  it('renders a digest whole when its paper block needs more than the paper (here the heading, through ../)', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'paperboy-templates-'))
+    await cp(TEMPLATES_DIR, dir, { recursive: true })
+    const mjml = await readFile(path.join(dir, 'digest.mjml'), 'utf8')
+    await writeFile(path.join(dir, 'digest.mjml'), mjml.replace('Matched: {{matched}}', 'Matched: {{matched}} ({{../heading}})'))
+    try {
+      const renderer = await createRenderer(dir)
+      const data: DigestData = {
+        email: 'a@example.org', homeUrl: 'https://p.example/', senderName: 'Paperboy', footerReason: 'why', manageUrl: 'https://p.example/m',
+        unsubscribeUrl: 'https://p.example/u', viewUrl: 'https://p.example/v', dateLabel: 'Friday', heading: 'Own heading', intro: '1 paper',
+        papers: [{ number: 1, title: 'T', url: 'https://huggingface.co/papers/1', authors: 'A', organization: null, upvotes: 1, githubUrl: null, githubStars: null, summary: 'S', matched: 'Agents' }],
+      }
+      const blocks = new Map<string, Buffer>()
+      const sent = renderer.renderDigest(data, blocks)
+      expect(sent.html.toString('utf8')).toContain('Matched: Agents (Own heading)')
+      expect(sent.html.equals(Buffer.from(renderer.render({ template: 'digest', data }).html, 'utf8'))).toBe(true)
+      // the HTML rendered whole; the text template, unchanged, still in pieces
+      expect([...blocks.keys()].every((key) => key.startsWith('text'))).toBe(true)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })
