@@ -171,4 +171,38 @@ describe('a day of papers, end to end', () => {
     expect(again.statusCode).toBe(202)
     expect(await t.prisma.delivery.count({ where: { subscriberId: subscriber.id } })).toBe(1)
   })
+
+  it('claims and marks sent with one statement at a time per process, each carrying what arrived meanwhile', async () => {
+    const day = uniqueDay()
+    await t.deps.ingestService.ingestFile((await relabelledListing(JUNE_12, day)).file)
+    await pauseEveryoneElse(t.prisma)
+    const subscribers = await Promise.all(Array.from({ length: 30 }, () => aSubscriber({ papersPerEmail: 1 })))
+    // A slow claim statement: were statements not held back while one runs, lanes would overlap them here.
+    const query = t.deps.pool.query.bind(t.deps.pool)
+    let running = 0
+    let mostAtOnce = 0
+    let statements = 0
+    t.deps.pool.query = (async (config: unknown, ...rest: unknown[]) => {
+      if ((config as { name?: string }).name !== 'delivery-mark-sent-and-claim') return (query as (...a: unknown[]) => unknown)(config, ...rest)
+      running++
+      statements++
+      mostAtOnce = Math.max(mostAtOnce, running)
+      try {
+        await new Promise((r) => setTimeout(r, 15))
+        return await (query as (...a: unknown[]) => unknown)(config, ...rest)
+      } finally {
+        running--
+      }
+    }) as typeof t.deps.pool.query
+    try {
+      await t.deps.digestService.sendEdition(day)
+      await untilSettled(day)
+    } finally {
+      t.deps.pool.query = query
+    }
+    for (const s of subscribers) expect(t.smtp.to(s.email)).toHaveLength(1)
+    expect(mostAtOnce).toBe(1)
+    // 30 claims and 30 sent marks, grouped
+    expect(statements).toBeLessThan(60)
+  })
 })
