@@ -75,10 +75,13 @@ export async function createRenderer(templatesDir = TEMPLATES_DIR): Promise<Rend
     html: splitAtPapers(digestSource.html, { strict: true }, (data) => render({ template: 'digest', data }).html),
     text: splitAtPapers(digestSource.text, { strict: true, noEscape: true }, (data) => render({ template: 'digest', data }).text),
   }
-  /** One body of a digest: its parts around the papers, each paper's block from `blocks` (keyed by body and place). */
-  const body = (which: 'html' | 'text', data: DigestData, blocks: Map<string, Buffer>): Buffer => {
+  /**
+   * One body of a digest: its parts around the papers, each paper's block from `blocks` (keyed by body and place);
+   * a body that could not be cut comes from the whole digest, rendered once for both bodies (`whole`).
+   */
+  const body = (which: 'html' | 'text', data: DigestData, blocks: Map<string, Buffer>, whole: () => RenderedEmail): Buffer => {
     const parts = cut[which]
-    if (!parts) return Buffer.from(render({ template: 'digest', data })[which], 'utf8')
+    if (!parts) return Buffer.from(whole()[which], 'utf8')
     const pieces: Buffer[] = [Buffer.from(parts.head(data), 'utf8')]
     for (const paper of data.papers) {
       const key = `${which}\u0000${paper.number}\u0000${paper.url}\u0000${paper.matched}`
@@ -91,7 +94,11 @@ export async function createRenderer(templatesDir = TEMPLATES_DIR): Promise<Rend
   }
   return {
     render,
-    renderDigest: (data, blocks) => ({ subject: SUBJECTS.digest(data), html: body('html', data, blocks), text: body('text', data, blocks) }),
+    renderDigest(data, blocks) {
+      let rendered: RenderedEmail | undefined
+      const whole = () => (rendered ??= render({ template: 'digest', data }))
+      return { subject: SUBJECTS.digest(data), html: body('html', data, blocks, whole), text: body('text', data, blocks, whole) }
+    },
   }
 }
 
