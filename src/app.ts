@@ -1,5 +1,4 @@
 import formbody from '@fastify/formbody'
-import helmet from '@fastify/helmet'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import type { LoggerOptions } from 'pino'
@@ -14,6 +13,7 @@ import { metricsRoutes } from './http/metrics.routes.ts'
 import { preferencesRoutes } from './http/preferences.routes.ts'
 import { registerQueueDashboard } from './http/queue-dashboard.ts'
 import type { RouteDeps } from './http/route-deps.ts'
+import { addSecurityHeaders } from './http/security-headers.ts'
 import { registerSubscribeRateLimit, subscriptionRoutes } from './http/subscriptions.routes.ts'
 import { unsubscribeRoutes } from './http/unsubscribe.routes.ts'
 
@@ -32,7 +32,7 @@ export async function buildApp(deps: RouteDeps['deps'], options: { logger?: Logg
   app.setErrorHandler(createErrorHandler(deps.pages))
   app.setNotFoundHandler(createNotFoundHandler(deps.pages))
 
-  await app.register(helmet, {
+  addSecurityHeaders(app, {
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],

@@ -297,6 +297,23 @@ describe('pages: security headers and state changes', () => {
     }
   })
 
+  it('sends the same security headers on the JSON API, on errors and on every request of a burst, without X-Powered-By', async () => {
+    const requests = [
+      ...Array.from({ length: 3 }, (_, i) => ({ method: 'POST' as const, url: '/api/subscriptions', payload: { email: anEmail(`headers-api-${i}`), topics: ['agents'] } })),
+      { method: 'POST' as const, url: '/api/subscriptions', payload: { email: 'not an address' } },
+      { method: 'GET' as const, url: '/api/no-such-route' },
+    ]
+    const responses = await Promise.all(requests.map((r) => t.app.inject(r)))
+    expect(responses.map((r) => r.statusCode)).toEqual([202, 202, 202, 400, 404])
+    for (const r of responses) {
+      expect(String(r.headers['content-security-policy'])).toContain("default-src 'self'")
+      expect(r.headers['x-content-type-options']).toBe('nosniff')
+      expect(r.headers['x-frame-options']).toBe('SAMEORIGIN')
+      expect(r.headers['strict-transport-security']).toMatch(/^max-age=\d+/)
+      expect(r.headers['x-powered-by']).toBeUndefined()
+    }
+  })
+
   it('changes nothing on GET; every form posts; the signed token in the path is the only capability', async () => {
     const pending = await t.prisma.subscriber.create({ data: { email: anEmail('csrf-pending') } })
     const active = await t.prisma.subscriber.create({ data: { email: anEmail('csrf-active'), status: 'active' } })
