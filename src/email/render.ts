@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import Handlebars from 'handlebars'
 import mjml2html from 'mjml'
+import { appendFilled, asIs, escapeHtml, fillFor, readsOnly, RECIPIENT_FIELDS, type Fill } from './recipient-fill.ts'
 import { SUBJECTS, TEMPLATE_NAMES, type DigestData, type DigestPaper, type RenderRequest, type TemplateName } from './templates.ts'
 
 export const TEMPLATES_DIR = path.resolve(import.meta.dirname, '../../templates')
@@ -75,6 +76,27 @@ export async function createRenderer(templatesDir = TEMPLATES_DIR): Promise<Rend
     html: splitAtPapers(digestSource.html, { strict: true }, (data) => render({ template: 'digest', data }).html),
     text: splitAtPapers(digestSource.text, { strict: true, noEscape: true }, (data) => render({ template: 'digest', data }).text),
   }
+  const escapes = { html: escapeHtml, text: asIs }
+  // Head and tail Fills by body, part and shared fields: a handful per edition (date, frequency, paper count).
+  const fills = new Map<string, Fill | null>()
+  /**
+   * A digest's head or tail for one recipient: from the Fill of recipients with the same shared fields where the part
+   * allows one (it reads only the digest's own fields, and this recipient's fields are all non-empty, as the stand-ins
+   * were), else rendered for this recipient alone.
+   */
+  const appendPart = (which: 'html' | 'text', name: 'head' | 'tail', data: DigestData, out: Buffer[]) => {
+    const parts = cut[which]!
+    if (parts.fillable[name] && RECIPIENT_FIELDS.every((field) => data[field] !== '')) {
+      const key = `${which}\u0000${name}\u0000${SHARED_FIELDS.map((field) => data[field]).join('\u0000')}`
+      let fill = fills.get(key)
+      if (fill === undefined) {
+        if (fills.size >= FILLS_KEPT) fills.clear()
+        fills.set(key, (fill = fillFor(parts[name], data, escapes[which])))
+      }
+      if (fill) return appendFilled(fill, data, escapes[which], out)
+    }
+    out.push(Buffer.from(parts[name](data), 'utf8'))
+  }
   /**
    * One body of a digest: its parts around the papers, each paper's block from `blocks` (keyed by body and place);
    * a body that could not be cut comes from the whole digest, rendered once for both bodies (`whole`).
@@ -82,14 +104,15 @@ export async function createRenderer(templatesDir = TEMPLATES_DIR): Promise<Rend
   const body = (which: 'html' | 'text', data: DigestData, blocks: Map<string, Buffer>, whole: () => RenderedEmail): Buffer => {
     const parts = cut[which]
     if (!parts) return Buffer.from(whole()[which], 'utf8')
-    const pieces: Buffer[] = [Buffer.from(parts.head(data), 'utf8')]
+    const pieces: Buffer[] = []
+    appendPart(which, 'head', data, pieces)
     for (const paper of data.papers) {
       const key = `${which}\u0000${paper.number}\u0000${paper.url}\u0000${paper.matched}`
       let block = blocks.get(key)
       if (!block) blocks.set(key, (block = Buffer.from(parts.paper(paper), 'utf8')))
       pieces.push(block)
     }
-    pieces.push(Buffer.from(parts.tail(data), 'utf8'))
+    appendPart(which, 'tail', data, pieces)
     return Buffer.concat(pieces)
   }
   return {
@@ -101,6 +124,23 @@ export async function createRenderer(templatesDir = TEMPLATES_DIR): Promise<Rend
     },
   }
 }
+
+/** A digest with every optional field both present and absent, to check the cut templates against the whole. */
+const samplePaper = (n: number, full: boolean): DigestPaper => ({
+  number: n, title: `Title ${n} & <b>`, url: `https://example.org/papers/${n}?a=1&b=2`, authors: 'A "B" C', organization: full ? 'Org' : null,
+  upvotes: n * 7, githubUrl: full ? 'https://github.com/o/r' : null, githubStars: full ? 12 : null, summary: `Summary ${n} ▲ …`, matched: full ? 'Agents, "x"' : '',
+})
+const SAMPLE_DIGEST: DigestData = {
+  email: 'a@example.org', homeUrl: 'https://example.org/', senderName: 'Paperboy', footerReason: 'why', manageUrl: 'https://example.org/m',
+  unsubscribeUrl: 'https://example.org/u', viewUrl: 'https://example.org/v', dateLabel: 'Friday', heading: 'Heading', intro: 'Intro',
+  papers: [samplePaper(1, true), samplePaper(2, false)],
+}
+
+/** The fields recipients of one edition and frequency share in a digest's head and tail (all but the papers and theirs). */
+const SHARED_FIELDS = (Object.keys(SAMPLE_DIGEST) as (keyof DigestData)[]).filter(
+  (field): field is Exclude<keyof DigestData, 'papers' | (typeof RECIPIENT_FIELDS)[number]> => field !== 'papers' && !(RECIPIENT_FIELDS as readonly string[]).includes(field),
+)
+const FILLS_KEPT = 64
 
 /**
  * A digest template (HTML or text) cut around its one top-level `{{#each papers}}` block: the part before, the block
@@ -122,18 +162,13 @@ function splitAtPapers(source: string, options: Parameters<typeof Handlebars.com
   if (each.inverse || each.program.blockParams?.length) return null
   const part = (body: hbs.AST.Statement[]) => Handlebars.compile({ ...program, body } as hbs.AST.Program, options)
   const parts = { head: part(program.body.slice(0, at)), paper: part(each.program.body), tail: part(program.body.slice(at + 1)) }
-  const sample = (n: number, full: boolean): DigestPaper => ({
-    number: n, title: `Title ${n} & <b>`, url: `https://example.org/papers/${n}?a=1&b=2`, authors: 'A "B" C', organization: full ? 'Org' : null,
-    upvotes: n * 7, githubUrl: full ? 'https://github.com/o/r' : null, githubStars: full ? 12 : null, summary: `Summary ${n} ▲ …`, matched: full ? 'Agents, "x"' : '',
-  })
-  const data: DigestData = {
-    email: 'a@example.org', homeUrl: 'https://example.org/', senderName: 'Paperboy', footerReason: 'why', manageUrl: 'https://example.org/m',
-    unsubscribeUrl: 'https://example.org/u', viewUrl: 'https://example.org/v', dateLabel: 'Friday', heading: 'Heading', intro: 'Intro',
-    papers: [sample(1, true), sample(2, false)],
-  }
+  const data = SAMPLE_DIGEST
   try {
     const cut = parts.head(data) + data.papers.map((p) => parts.paper(p)).join('') + parts.tail(data)
-    return whole(data) === cut ? parts : null
+    if (whole(data) !== cut) return null
+    const ownFields = new Set(Object.keys(data).filter((field) => field !== 'papers'))
+    const fillable = { head: readsOnly({ ...program, body: program.body.slice(0, at) }, ownFields), tail: readsOnly({ ...program, body: program.body.slice(at + 1) }, ownFields) }
+    return { ...parts, fillable }
   } catch {
     // a block that needs more than its paper (`../`, `@root`) cannot render alone: render whole
     return null

@@ -7,6 +7,20 @@ import type { DigestData, DigestPaper } from '../../../src/email/templates.ts'
 
 const hostile = '<script>alert(1)</script>"\'&'
 
+/** A renderer of the real templates with one change to digest.mjml, in a temporary copy of the templates folder. */
+async function withChangedDigest(from: string, to: string, test: (renderer: Awaited<ReturnType<typeof createRenderer>>) => Promise<void>) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'paperboy-templates-'))
+  try {
+    await cp(TEMPLATES_DIR, dir, { recursive: true })
+    const mjml = await readFile(path.join(dir, 'digest.mjml'), 'utf8')
+    expect(mjml).toContain(from)
+    await writeFile(path.join(dir, 'digest.mjml'), mjml.replace(from, to))
+    await test(await createRenderer(dir))
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
 describe('createRenderer', () => {
   it('renders the confirmation email with the link in both parts and escapes what it is given', async () => {
     const renderer = await createRenderer()
@@ -86,13 +100,43 @@ describe('createRenderer', () => {
     expect(blocks.size).toBe(12)
   })
 
+  it('gives each recipient their own links and address in the head and tail shared with other recipients, escaped as render does', async () => {
+    const renderer = await createRenderer()
+    const paper: DigestPaper = { number: 1, title: 'T', url: 'https://huggingface.co/papers/1', authors: 'A', organization: null, upvotes: 1, githubUrl: null, githubStars: null, summary: 'S', matched: '' }
+    const whos = ['plain', 'x&y', 'q"uote', "ap'os", 'lt<gt>', 'back`tick=eq', 'PBRECIPIENT0XEMAILQ', 'ünï']
+    const blocks = new Map<string, Buffer>()
+    for (const [i, who] of whos.entries()) {
+      const data: DigestData = {
+        email: `${who}@example.org`, homeUrl: 'https://p.example/', senderName: 'Paperboy', footerReason: 'why',
+        manageUrl: `https://p.example/preferences/${who}?a=1&b=2`, unsubscribeUrl: `https://p.example/unsubscribe/${who}`, viewUrl: `https://p.example/digests/${who}`,
+        // two editions' worth of shared fields, alternating
+        dateLabel: i % 2 ? 'Friday' : 'Saturday', heading: 'Your AI papers for today', intro: '1 paper', papers: [paper],
+      }
+      const whole = renderer.render({ template: 'digest', data })
+      const sent = renderer.renderDigest(data, blocks)
+      expect(sent.html.toString('utf8'), who).toBe(whole.html)
+      expect(sent.text.toString('utf8'), who).toBe(whole.text)
+    }
+  })
+
+  it('renders the head per recipient when it reads the papers (here their count, beside an intro that does not say it)', async () => {
+    await withChangedDigest('<mj-title>{{heading}}, {{dateLabel}}</mj-title>', '<mj-title>{{heading}}, {{dateLabel}} ({{papers.length}})</mj-title>', async (renderer) => {
+      const paper = (n: number): DigestPaper => ({ number: n, title: `T${n}`, url: `https://huggingface.co/papers/${n}`, authors: 'A', organization: null, upvotes: 1, githubUrl: null, githubStars: null, summary: 'S', matched: '' })
+      const blocks = new Map<string, Buffer>()
+      for (const papers of [[paper(1), paper(2)], [paper(1)], [paper(1), paper(2), paper(3)]]) {
+        const data: DigestData = {
+          email: 'a@example.org', homeUrl: 'https://p.example/', senderName: 'Paperboy', footerReason: 'why', manageUrl: 'https://p.example/m',
+          unsubscribeUrl: 'https://p.example/u', viewUrl: 'https://p.example/v', dateLabel: 'Friday', heading: 'H', intro: 'Some papers', papers,
+        }
+        const sent = renderer.renderDigest(data, blocks)
+        expect(sent.html.toString('utf8')).toContain(`<title>H, Friday (${papers.length})</title>`)
+        expect(sent.html.equals(Buffer.from(renderer.render({ template: 'digest', data }).html, 'utf8'))).toBe(true)
+      }
+    })
+  })
+
   it('renders a digest whole when its paper block needs more than the paper (here the heading, through ../)', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'paperboy-templates-'))
-    await cp(TEMPLATES_DIR, dir, { recursive: true })
-    const mjml = await readFile(path.join(dir, 'digest.mjml'), 'utf8')
-    await writeFile(path.join(dir, 'digest.mjml'), mjml.replace('Matched: {{matched}}', 'Matched: {{matched}} ({{../heading}})'))
-    try {
-      const renderer = await createRenderer(dir)
+    await withChangedDigest('Matched: {{matched}}', 'Matched: {{matched}} ({{../heading}})', async (renderer) => {
       const data: DigestData = {
         email: 'a@example.org', homeUrl: 'https://p.example/', senderName: 'Paperboy', footerReason: 'why', manageUrl: 'https://p.example/m',
         unsubscribeUrl: 'https://p.example/u', viewUrl: 'https://p.example/v', dateLabel: 'Friday', heading: 'Own heading', intro: '1 paper',
@@ -104,8 +148,6 @@ describe('createRenderer', () => {
       expect(sent.html.equals(Buffer.from(renderer.render({ template: 'digest', data }).html, 'utf8'))).toBe(true)
       // the HTML rendered whole; the text template, unchanged, still in pieces
       expect([...blocks.keys()].every((key) => key.startsWith('text'))).toBe(true)
-    } finally {
-      await rm(dir, { recursive: true, force: true })
-    }
+    })
   })
 })
