@@ -58,7 +58,7 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
   const messageIdDomain = parseSender(config.MAIL_FROM).domain
   const subscribers = createSubscriberRepository(prisma, pool, messageIdDomain)
   const deliveries = createDeliveryRepository(prisma, pool)
-  const papers = createPaperRepository(prisma)
+  const papers = createPaperRepository(prisma, pool)
   const digests = createDigestRepository(prisma, messageIdDomain)
   const matches = createMatchRepository(pool)
   const admin = createAdminRepository(prisma)

@@ -531,7 +531,7 @@ describe('batch selection', () => {
 describe('the window\'s hits, kept per process', () => {
   const day = addDays(BASE, 14) // a day no other test of this file reads
   const window = { fromDay: day, toDay: day }
-  const papers = createPaperRepository(db)
+  const papers = createPaperRepository(db, pool)
   const paper = (id: string, title: string, upvotes: number): PaperInput => ({
     id: `${RUN}-${id}`, title, summary: 'A paper.', authors: [], aiSummary: null, aiKeywords: [], upvotes, numComments: 0,
     githubRepo: null, githubStars: null, projectPage: null, organization: null, thumbnail: null, day, publishedAt: null,

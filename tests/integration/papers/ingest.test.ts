@@ -7,11 +7,12 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPrisma, type Db } from '../../../src/db/client.ts'
+import type pg from 'pg'
+import { createPool, createPrisma, type Db } from '../../../src/db/client.ts'
 import { createHfSource, SourceUnavailableError } from '../../../src/papers/hf-source.ts'
 import { createIngestService } from '../../../src/papers/ingest.service.ts'
 import { createPaperRepository } from '../../../src/papers/paper.repository.ts'
-import { parseDailyPapers } from '../../../src/papers/paper.schemas.ts'
+import { parseDailyPapers, type PaperInput } from '../../../src/papers/paper.schemas.ts'
 import { TEST_DATABASE_URL } from '../../helpers/env.ts'
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures/hf-daily-papers')
@@ -21,6 +22,7 @@ const JULY_13 = path.join(FIXTURES, '2026-07-13_limit25_ai-weekly-radar.json')
 type Item = Record<string, any>
 
 let db: Db
+let pool: pg.Pool
 let server: Server
 let baseUrl: string
 let tmp: string
@@ -29,6 +31,7 @@ const listings = new Map<string, Item[] | 'down'>()
 
 beforeAll(async () => {
   db = createPrisma(TEST_DATABASE_URL, { max: 4 })
+  pool = createPool(TEST_DATABASE_URL, { max: 2 })
   tmp = await mkdtemp(path.join(tmpdir(), 'paperboy-ingest-'))
   server = createServer((req, res) => {
     const q = new URL(req.url!, 'http://localhost').searchParams
@@ -50,6 +53,7 @@ afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve))
   await rm(tmp, { recursive: true, force: true })
   await db?.$disconnect()
+  await pool?.end()
 })
 
 // Far in the future, from a random start per run: other test files share the database and use real dates.
@@ -70,7 +74,7 @@ function listingFor(day: string, file = JUNE_12): Item[] {
 }
 
 const build = () => {
-  const papers = createPaperRepository(db)
+  const papers = createPaperRepository(db, pool)
   const ingest = createIngestService({
     source: createHfSource({ baseUrl, retries: 1, sleep: async () => {} }),
     papers,
@@ -235,6 +239,23 @@ describe('the paper repository', () => {
     expect(upvotes).toEqual([...upvotes].sort((a, b) => b - a))
     expect(upvotes[0]).toBe(Math.max(...rows.map((r) => r.upvotes)))
     expect(listed.every((p) => p.day.toISOString() === `${day}T00:00:00.000Z`)).toBe(true)
+  })
+
+  it('finds papers by id in the order asked, with what a digest shows of them, leaving out unknown ids', async () => {
+    const { papers } = build()
+    const day = freshDay()
+    const rows = parseDailyPapers(listingFor(day)).papers.slice(0, 3)
+    const withRepo = { ...rows[0]!, githubRepo: 'https://github.com/o/r', githubStars: 12, organization: 'Lab', aiSummary: 'In short.' }
+    const bare = { ...rows[1]!, githubRepo: null, githubStars: null, organization: null, aiSummary: null }
+    await papers.upsertMany([withRepo, bare, rows[2]!])
+
+    const found = await papers.findByIds([rows[2]!.id, 'no-such-paper', bare.id, withRepo.id])
+
+    expect(found.map((p) => p.id)).toEqual([rows[2]!.id, bare.id, withRepo.id])
+    const pick = (p: PaperInput) => ({ id: p.id, title: p.title, summary: p.summary, aiSummary: p.aiSummary, authors: p.authors, organization: p.organization, upvotes: p.upvotes, githubRepo: p.githubRepo, githubStars: p.githubStars })
+    expect(found[1]).toEqual(pick(bare))
+    expect(found[2]).toEqual(pick(withRepo))
+    expect(await papers.findByIds([])).toEqual([])
   })
 
   it('accepts the same paper twice in one batch and keeps the last copy', async () => {
