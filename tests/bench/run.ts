@@ -13,7 +13,7 @@
 //      messages carries exactly the papers the match repository selected for that subscriber before the run.
 // Exits 1 when a correctness check fails.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import os, { tmpdir } from 'node:os'
@@ -147,7 +147,22 @@ const WORKER_FLAGS = /^node (.*?) ?--import tsx workers\/main\.ts$/.exec((JSON.p
 // BENCH_CPU_PROF=dir writes a V8 CPU profile of each worker and of the API server there (where does the time go).
 const cpuProfile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
 
+/**
+ * Milliseconds a fixed single-threaded CPU task takes (integer loop, SHA-256 of 50 MB, JSON): machines of the same
+ * shape, and one machine over an hour, differ by 1.5× and more, so runs are comparable only alongside this figure.
+ */
+function machineReference(): number {
+  const started = performance.now()
+  let x = 0
+  for (let i = 0; i < 3e7; i++) x = (x * 31 + i) | 0
+  createHash('sha256').update(Buffer.alloc(50e6, x & 0xff)).digest()
+  let json = 0
+  for (let i = 0; i < 2e5; i++) json += JSON.stringify({ a: i, b: [i, i + 1], c: `x${i}` }).length
+  return Math.round(performance.now() - started + (json < 0 ? 1 : 0))
+}
+
 // ---------------------------------------------------------------------------------------------------------------
+const referenceAtStart = machineReference()
 log(`database ${DB_NAME}, ${N} subscribers`)
 {
   const admin = new pg.Client({ connectionString: ADMIN_URL })
@@ -483,6 +498,7 @@ if (runApi) {
 // --- report ------------------------------------------------------------------------------------------------------
 console.log('')
 console.log(`Paperboy bench: ${fmt(N)} subscribers, SEND_CONCURRENCY ${config.SEND_CONCURRENCY}, ${new Date().toISOString()}`)
+console.log(`machine reference (a fixed CPU task; lower is faster): ${fmt(referenceAtStart)} ms at the start, ${fmt(machineReference())} ms at the end`)
 console.log('')
 if (two) {
   console.log('fan-out (plan + select + render + SMTP, end to end)')
