@@ -81,12 +81,12 @@ export async function createRenderer(templatesDir = TEMPLATES_DIR): Promise<Rend
   const fills = new Map<string, Fill | null>()
   /**
    * A digest's head or tail for one recipient: from the Fill of recipients with the same shared fields where the part
-   * allows one (it reads only the digest's own fields, and this recipient's fields are all non-empty, as the stand-ins
-   * were), else rendered for this recipient alone.
+   * allows one (it reads only the digest's own fields, and this recipient's fields are all non-empty strings, as the
+   * stand-ins were), else rendered for this recipient alone (where a missing field fails, as in `render`).
    */
   const appendPart = (which: 'html' | 'text', name: 'head' | 'tail', data: DigestData, out: Buffer[]) => {
     const parts = cut[which]!
-    if (parts.fillable[name] && RECIPIENT_FIELDS.every((field) => data[field] !== '')) {
+    if (parts.fillable[name] && RECIPIENT_FIELDS.every((field) => typeof data[field] === 'string' && data[field] !== '')) {
       const key = `${which}\u0000${name}\u0000${SHARED_FIELDS.map((field) => data[field]).join('\u0000')}`
       let fill = fills.get(key)
       if (fill === undefined) {

@@ -119,6 +119,21 @@ describe('createRenderer', () => {
     }
   })
 
+  it('refuses a digest whose recipient field is missing, as render does, even once that part has been filled for others', async () => {
+    const renderer = await createRenderer()
+    const data: DigestData = {
+      email: 'a@example.org', homeUrl: 'https://p.example/', senderName: 'Paperboy', footerReason: 'why', manageUrl: 'https://p.example/m',
+      unsubscribeUrl: 'https://p.example/u', viewUrl: 'https://p.example/v', dateLabel: 'Friday', heading: 'H', intro: 'None', papers: [],
+    }
+    const blocks = new Map<string, Buffer>()
+    renderer.renderDigest(data, blocks)
+    renderer.renderDigest({ ...data, email: 'b@example.org' }, blocks)
+    const { manageUrl: _dropped, ...rest } = data
+    const missing = rest as DigestData
+    expect(() => renderer.render({ template: 'digest', data: missing })).toThrow(/not defined/)
+    expect(() => renderer.renderDigest(missing, blocks)).toThrow(/not defined/)
+  })
+
   it('renders the head per recipient when it reads the papers (here their count, beside an intro that does not say it)', async () => {
     await withChangedDigest('<mj-title>{{heading}}, {{dateLabel}}</mj-title>', '<mj-title>{{heading}}, {{dateLabel}} ({{papers.length}})</mj-title>', async (renderer) => {
       const paper = (n: number): DigestPaper => ({ number: n, title: `T${n}`, url: `https://huggingface.co/papers/${n}`, authors: 'A', organization: null, upvotes: 1, githubUrl: null, githubStars: null, summary: 'S', matched: '' })
