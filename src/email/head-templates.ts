@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { foldLines } from 'nodemailer/lib/mime-funcs'
+import { keptOrMade } from '../runtime/bounded-cache.ts'
 import type { OutgoingEmail } from './mailer.ts'
 import { composeHeads, isAsciiBody, type MessageHeads } from './raw-message.ts'
 
@@ -60,13 +61,7 @@ export function createHeadTemplates(limit = 1000): (message: OutgoingEmail, date
       textAscii: isAsciiBody(message.text),
       htmlAscii: isAsciiBody(message.html),
     }
-    const key = JSON.stringify(shape)
-    let template = templates.get(key)
-    if (template === undefined) {
-      if (templates.size >= limit) templates.delete(templates.keys().next().value!)
-      template = prepare(shape)
-      templates.set(key, template)
-    }
+    const template = keptOrMade(templates, JSON.stringify(shape), limit, () => prepare(shape))
     return template ? fill(template, values, date) : composeHeads(message, date)
   }
 }

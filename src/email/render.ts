@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import Handlebars from 'handlebars'
 import mjml2html from 'mjml'
+import { keptOrMade } from '../runtime/bounded-cache.ts'
 import { appendFilled, asIs, escapeHtml, fillFor, readsOnly, RECIPIENT_FIELDS, type Fill } from './recipient-fill.ts'
 import { SUBJECTS, TEMPLATE_NAMES, type DigestData, type DigestPaper, type RenderRequest, type TemplateName } from './templates.ts'
 
@@ -88,11 +89,7 @@ export async function createRenderer(templatesDir = TEMPLATES_DIR): Promise<Rend
     const parts = cut[which]!
     if (parts.fillable[name] && RECIPIENT_FIELDS.every((field) => typeof data[field] === 'string' && data[field] !== '')) {
       const key = `${which}\u0000${name}\u0000${SHARED_FIELDS.map((field) => data[field]).join('\u0000')}`
-      let fill = fills.get(key)
-      if (fill === undefined) {
-        if (fills.size >= FILLS_KEPT) fills.clear()
-        fills.set(key, (fill = fillFor(parts[name], data, escapes[which])))
-      }
+      const fill = keptOrMade(fills, key, FILLS_KEPT, () => fillFor(parts[name], data, escapes[which]))
       if (fill) return appendFilled(fill, data, escapes[which], out)
     }
     out.push(Buffer.from(parts[name](data), 'utf8'))
