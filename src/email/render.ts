@@ -157,14 +157,15 @@ function splitAtPapers(source: string, options: Parameters<typeof Handlebars.com
   if (at < 0 || program.body.slice(at + 1).some(isEachPapers)) return null
   const each = program.body[at] as hbs.AST.BlockStatement
   if (each.inverse || each.program.blockParams?.length) return null
-  const part = (body: hbs.AST.Statement[]) => Handlebars.compile({ ...program, body } as hbs.AST.Program, options)
-  const parts = { head: part(program.body.slice(0, at)), paper: part(each.program.body), tail: part(program.body.slice(at + 1)) }
+  const around = { head: { ...program, body: program.body.slice(0, at) }, tail: { ...program, body: program.body.slice(at + 1) } }
+  const part = (body: hbs.AST.Program) => Handlebars.compile(body, options)
+  const parts = { head: part(around.head), paper: part({ ...program, body: each.program.body }), tail: part(around.tail) }
   const data = SAMPLE_DIGEST
   try {
     const cut = parts.head(data) + data.papers.map((p) => parts.paper(p)).join('') + parts.tail(data)
     if (whole(data) !== cut) return null
     const ownFields = new Set(Object.keys(data).filter((field) => field !== 'papers'))
-    const fillable = { head: readsOnly({ ...program, body: program.body.slice(0, at) }, ownFields), tail: readsOnly({ ...program, body: program.body.slice(at + 1) }, ownFields) }
+    const fillable = { head: readsOnly(around.head, ownFields), tail: readsOnly(around.tail, ownFields) }
     return { ...parts, fillable }
   } catch {
     // a block that needs more than its paper (`../`, `@root`) cannot render alone: render whole
