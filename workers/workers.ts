@@ -13,7 +13,7 @@ export interface WorkerOptions {
   sendConcurrency?: number
   sweepEveryMs?: number
   sweepAfterMs?: number
-  /** Register the job schedulers (polling ingest, planning every few minutes). Safe in every process: upserts. */
+  /** Register the job schedulers (polling ingest, planning every few minutes); default: SCHEDULE_JOBS. Upserts. */
   schedule?: boolean
 }
 
@@ -43,7 +43,7 @@ export async function startWorkers(deps: Deps, options: WorkerOptions = {}): Pro
     make(QUEUE.ingest, createIngestProcessor(deps.ingestService, log), 1),
   ]
 
-  if (options.schedule !== false) {
+  if (options.schedule ?? deps.config.SCHEDULE_JOBS) {
     await deps.queues.ingest.upsertJobScheduler('ingest-poll', { pattern: INGEST_PATTERN, tz: 'UTC' }, { name: 'ingest-papers', data: {} })
     await deps.queues.plan.upsertJobScheduler('plan-due', { pattern: PLAN_PATTERN, tz: 'UTC' }, { name: 'plan-digests', data: {} })
   }

@@ -177,7 +177,11 @@ const sink = await startCountingSink()
 const queuePrefix = `bench-${randomUUID().slice(0, 8)}`
 const env = {
   NODE_ENV: 'production', DATABASE_URL, REDIS_URL, SMTP_URL: sink.url, APP_SECRET, QUEUE_PREFIX: queuePrefix,
-  PUBLIC_URL, MAIL_FROM, LOG_LEVEL: 'warn', ...(args.concurrency ? { SEND_CONCURRENCY: args.concurrency } : {}),
+  PUBLIC_URL, MAIL_FROM, LOG_LEVEL: 'warn',
+  // The bench plans its own edition: no scheduled planning may join in. (Removing the schedulers once the workers were
+  // up raced with their registration: a run that crossed a 5-minute mark also sent that day's scheduled digests.)
+  SCHEDULE_JOBS: 'false',
+  ...(args.concurrency ? { SEND_CONCURRENCY: args.concurrency } : {}),
 }
 const config = loadConfig(env)
 const deps = await createDeps(config, { databaseUrl: DATABASE_URL, smtpUrl: sink.url, appSecret: APP_SECRET, queuePrefix }, pino({ level: 'warn' }))
@@ -294,10 +298,6 @@ async function fanOut(workerCount: number, editionDate: string): Promise<RunResu
     if (Date.now() > readyBy) throw new Error('workers did not start within 60 s')
     await sleep(200)
   }
-  // The workers register the production schedulers (ingest poll, planning every 5 minutes); the bench triggers its
-  // own edition, so it removes them to keep the measurement to that edition.
-  await deps.queues.plan.removeJobScheduler('plan-due').catch(() => {})
-  await deps.queues.ingest.removeJobScheduler('ingest-poll').catch(() => {})
 
   const peaks = workers.map(() => 0)
   const cpu = workers.map(() => 0)

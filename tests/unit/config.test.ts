@@ -13,6 +13,13 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config)).toBe(true)
   })
 
+  it('reads SCHEDULE_JOBS as a boolean, on unless turned off', () => {
+    expect(loadConfig({}).SCHEDULE_JOBS).toBe(true)
+    expect(loadConfig({ SCHEDULE_JOBS: 'false' }).SCHEDULE_JOBS).toBe(false)
+    expect(loadConfig({ SCHEDULE_JOBS: '0' }).SCHEDULE_JOBS).toBe(false)
+    expect(loadConfig({ SCHEDULE_JOBS: 'true' }).SCHEDULE_JOBS).toBe(true)
+  })
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' }).PORT).toBe(3000)
   })
@@ -30,6 +37,7 @@ describe('loadConfig', () => {
     ['DIGEST_SEND_HOUR', '24'],
     ['DIGEST_TIMEZONE', 'Mars/Base'],
     ['NODE_ENV', 'staging'],
+    ['SCHEDULE_JOBS', 'sometimes'],
   ])('rejects %s=%s with one line naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrowError(new RegExp(`^Invalid configuration: ${name} [^\\n]+$`))
   })

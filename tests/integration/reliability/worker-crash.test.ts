@@ -40,6 +40,8 @@ const workerEnv = () => ({
   // The sweeper's production pace is a minute; here it must find rows lost with the Redis restart within seconds.
   SWEEP_EVERY_MS: '1000',
   SWEEP_AFTER_MS: '3000',
+  // Scheduled planning would add whatever else of the shared test database is due to the run.
+  SCHEDULE_JOBS: 'false',
 })
 
 beforeAll(async () => {
