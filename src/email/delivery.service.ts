@@ -58,7 +58,9 @@ export function createDeliveryService(deps: Deps) {
       const sent = keys.flatMap((k) => (k.sent ? [k.sent] : []))
       const claims = keys.flatMap((k) => (k.claim ? [k.claim] : []))
       const claimed = await deps.deliveries.markSentAndClaim(sent, claims, now())
-      return keys.map((k) => (k.claim ? claimed.has(k.claim.id) : true))
+      // Two jobs holding the same row (one given out again while it still ran) can claim it in one statement, which
+      // updates it once: only the first of them has it.
+      return keys.map((k) => (k.claim ? claimed.delete(k.claim.id) : true))
     },
     { maxInFlight: 1 },
   )

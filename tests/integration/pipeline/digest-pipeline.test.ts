@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createDigestRepository } from '../../../src/digests/digest.repository.ts'
 import { addDays, weekday } from '../../../src/digests/schedule.ts'
 import { emailHash } from '../../../src/subscribers/email-address.ts'
 import { pauseEveryoneElse, relabelledListing, uniqueDay, JULY_31, JUNE_12, untilEditionSettled } from '../../helpers/papers.ts'
@@ -204,5 +205,42 @@ describe('a day of papers, end to end', () => {
     expect(mostAtOnce).toBe(1)
     // 30 claims and 30 sent marks, grouped
     expect(statements).toBeLessThan(60)
+  })
+
+  it('sends a delivery once when two send jobs of one process hold it at the same time', async () => {
+    // A job the queue gave out again while the first still runs (stalled, or queued again by the sweeper): both load
+    // the rows as claimable, and here their lanes claim them in the same statement, which updates each row once.
+    const day = uniqueDay()
+    await t.deps.ingestService.ingestFile((await relabelledListing(JUNE_12, day)).file)
+    const subscribers = await Promise.all(Array.from({ length: 12 }, () => aSubscriber({ papersPerEmail: 2 })))
+    const digests = createDigestRepository(t.prisma, 'paperboy.test')
+    const ids = (await Promise.all(subscribers.map((s) => digests.createDigestDelivery(s.id, day)))).map((id) => id!)
+    // Both jobs' last read before their lanes start (the papers) is answered in the same turn of the event loop.
+    const query = t.deps.pool.query.bind(t.deps.pool)
+    const held: (() => void)[] = []
+    const claimStatements: string[][] = []
+    t.deps.pool.query = (async (config: { name?: string; values?: unknown[] }, ...rest: unknown[]) => {
+      const result = await (query as (...a: unknown[]) => Promise<unknown>)(config, ...rest)
+      if (config.name === 'delivery-mark-sent-and-claim') claimStatements.push(config.values![3] as string[])
+      if (config.name === 'papers-for-digest' && held.length < 2) {
+        await new Promise<void>((resolve) => {
+          held.push(resolve)
+          if (held.length === 2) held.forEach((release) => release())
+        })
+      }
+      return result
+    }) as typeof t.deps.pool.query
+    let counts
+    try {
+      counts = await Promise.all([t.deps.deliveryService.sendBatch(ids), t.deps.deliveryService.sendBatch(ids)])
+    } finally {
+      t.deps.pool.query = query
+    }
+    // the situation this test is about: one statement claimed a row for both jobs
+    expect(claimStatements.some((claims) => claims.length !== new Set(claims).size)).toBe(true)
+    for (const s of subscribers) expect(t.smtp.to(s.email)).toHaveLength(1)
+    expect(counts[0].sent + counts[1].sent).toBe(ids.length)
+    expect(counts[0]['not-claimed'] + counts[1]['not-claimed']).toBe(ids.length)
+    expect(await t.prisma.delivery.count({ where: { id: { in: ids }, status: 'sent' } })).toBe(ids.length)
   })
 })
