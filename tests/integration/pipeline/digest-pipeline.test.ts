@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import pino from 'pino'
 import { createDigestRepository } from '../../../src/digests/digest.repository.ts'
+import { createMatchRepository } from '../../../src/digests/match.repository.ts'
+import { createDeliveryRepository } from '../../../src/email/delivery.repository.ts'
+import { createDeliveryService } from '../../../src/email/delivery.service.ts'
+import { createRenderer } from '../../../src/email/render.ts'
 import { addDays, weekday } from '../../../src/digests/schedule.ts'
 import { emailHash } from '../../../src/subscribers/email-address.ts'
 import { pauseEveryoneElse, relabelledListing, uniqueDay, JULY_31, JUNE_12, untilEditionSettled } from '../../helpers/papers.ts'
@@ -242,5 +247,31 @@ describe('a day of papers, end to end', () => {
     expect(counts[0].sent + counts[1].sent).toBe(ids.length)
     expect(counts[0]['not-claimed'] + counts[1]['not-claimed']).toBe(ids.length)
     expect(await t.prisma.delivery.count({ where: { id: { in: ids }, status: 'sent' } })).toBe(ids.length)
+  })
+
+  it('claims nothing when an email of the batch fails to render: the batch throws, a retry sends every email once', async () => {
+    const day = uniqueDay()
+    await t.deps.ingestService.ingestFile((await relabelledListing(JUNE_12, day)).file)
+    const subscribers = await Promise.all(Array.from({ length: 12 }, () => aSubscriber({ papersPerEmail: 2 })))
+    const digests = createDigestRepository(t.prisma, 'paperboy.test')
+    const ids = (await Promise.all(subscribers.map((s) => digests.createDigestDelivery(s.id, day)))).map((id) => id!)
+    const renderer = await createRenderer()
+    let renders = 0
+    const breaking = { ...renderer, renderDigest: (...args: Parameters<typeof renderer.renderDigest>) => {
+      if (++renders === 3) throw new Error('template broke on the third digest')
+      return renderer.renderDigest(...args)
+    } }
+    const service = (r: typeof renderer) => createDeliveryService({
+      deliveries: createDeliveryRepository(t.prisma, t.deps.pool), matches: createMatchRepository(t.deps.pool), papers: t.deps.papers,
+      mailer: t.deps.mailer, renderer: r, links: t.deps.links, queues: t.deps.queues, mailFrom: 'Paperboy Test <digest@paperboy.test>',
+      paperPageBase: 'https://huggingface.co', logger: pino({ level: 'silent' }),
+    })
+    await expect(service(breaking).sendBatch(ids)).rejects.toThrow('template broke on the third digest')
+    // every email is rendered before the first claim: nothing is left `sending`, nothing went out
+    expect(await t.prisma.delivery.count({ where: { id: { in: ids }, status: 'pending' } })).toBe(ids.length)
+    for (const s of subscribers) expect(t.smtp.to(s.email)).toHaveLength(0)
+    // the job's retry
+    expect(await service(renderer).sendBatch(ids)).toMatchObject({ sent: ids.length, 'not-claimed': 0 })
+    for (const s of subscribers) expect(t.smtp.to(s.email)).toHaveLength(1)
   })
 })
