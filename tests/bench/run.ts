@@ -268,6 +268,8 @@ interface RunResult {
   redisCpuMsPerDigest: number
   commitsPerDigest: number
   load: number
+  /** Each whole second of the run: messages the sink received, and the workers' CPU per message in that second. */
+  timeline: { messages: number; workerCpuMs: number }[]
   sample: Map<string, string[]>
 }
 
@@ -310,6 +312,17 @@ async function fanOut(workerCount: number, editionDate: string): Promise<RunResu
     peaks[i] = Math.max(peaks[i]!, statusOf(w.pid!).hwmKb)
     cpu[i] = cpuSeconds(w.pid!) - cpuAtStart[i]!
   }), 250)
+  // Second by second: fresh worker processes start in V8's interpreter and compile their hot code as they go, so the
+  // first seconds of a run are slower than the rest; this shows how much.
+  const timeline: RunResult['timeline'] = []
+  const workersCpu = () => workers.reduce((sum, w) => sum + cpuSeconds(w.pid!), 0)
+  let previous = { cpu: workersCpu(), messages: 0 }
+  const ticker = setInterval(() => {
+    const now = { cpu: workersCpu(), messages: sink.total }
+    const messages = now.messages - previous.messages
+    if (messages > 0 || timeline.length > 0) timeline.push({ messages, workerCpuMs: (1000 * (now.cpu - previous.cpu)) / Math.max(1, messages) })
+    previous = now
+  }, 1000)
 
   const started = Date.now()
   const { planned } = await deps.digestService.sendEdition(editionDate)
@@ -329,6 +342,7 @@ async function fanOut(workerCount: number, editionDate: string): Promise<RunResu
   }
   const settled = Date.now()
   clearInterval(sampler)
+  clearInterval(ticker)
   workers.forEach((w, i) => { peaks[i] = Math.max(peaks[i]!, statusOf(w.pid!).hwmKb); cpu[i] = cpuSeconds(w.pid!) - cpuAtStart[i]! })
   const self = process.cpuUsage(selfAtStart)
   const services = { postgres: cpuSecondsOf('postgres') - servicesAtStart.postgres, redis: cpuSecondsOf('redis-server') - servicesAtStart.redis }
@@ -408,6 +422,7 @@ async function fanOut(workerCount: number, editionDate: string): Promise<RunResu
     redisCpuMsPerDigest: (1000 * services.redis) / Math.max(1, sent),
     commitsPerDigest: commitCount / Math.max(1, sent),
     load: os.loadavg()[0]!,
+    timeline,
     sample: tally.samples,
   }
 }
@@ -513,6 +528,10 @@ if (two) {
   console.log(`  worker CPU per digest: ${runs.map((r) => fmt(r.workerCpuMsPerDigest, 2) + ' ms').join(', ')}; bench process (planning + SMTP sink + polling) per digest: ${runs.map((r) => fmt(r.benchCpuMsPerDigest, 2) + ' ms').join(', ')}`)
   console.log(`  PostgreSQL CPU per digest: ${runs.map((r) => fmt(r.postgresCpuMsPerDigest, 2) + ' ms').join(', ')}; Redis: ${runs.map((r) => fmt(r.redisCpuMsPerDigest, 2) + ' ms').join(', ')}; PostgreSQL commits per digest: ${runs.map((r) => fmt(r.commitsPerDigest, 2)).join(', ')}`)
   console.log(`  1-minute load average at the end of each run (2 cores): ${runs.map((r) => fmt(r.load, 1)).join(', ')}`)
+  for (const r of runs) {
+    const shown = r.timeline.slice(0, 12)
+    console.log(`  second by second, ${r.workers} worker(s): ${shown.map((s) => `${fmt(s.messages)} @ ${fmt(s.workerCpuMs, 2)}`).join(', ')}${r.timeline.length > shown.length ? ', …' : ''} (messages @ worker CPU ms per message)`)
+  }
   console.log(`  planning alone (sendEdition, from the bench process): ${runs.map((r) => fmt(r.planSeconds, 1) + ' s').join(', ')}`)
   console.log(`  mean message size ${fmt(two.meanBytes / 1024, 1)} KB`)
   console.log('  * latency = SMTP sink receive time minus the delivery row\'s created_at (planned → accepted by the sink),')
