@@ -529,8 +529,10 @@ if (two) {
   console.log(`  PostgreSQL CPU per digest: ${runs.map((r) => fmt(r.postgresCpuMsPerDigest, 2) + ' ms').join(', ')}; Redis: ${runs.map((r) => fmt(r.redisCpuMsPerDigest, 2) + ' ms').join(', ')}; PostgreSQL commits per digest: ${runs.map((r) => fmt(r.commitsPerDigest, 2)).join(', ')}`)
   console.log(`  1-minute load average at the end of each run (2 cores): ${runs.map((r) => fmt(r.load, 1)).join(', ')}`)
   for (const r of runs) {
-    const shown = r.timeline.slice(0, 12)
-    console.log(`  second by second, ${r.workers} worker(s): ${shown.map((s) => `${fmt(s.messages)} @ ${fmt(s.workerCpuMs, 2)}`).join(', ')}${r.timeline.length > shown.length ? ', …' : ''} (messages @ worker CPU ms per message)`)
+    // the seconds after the last message (the end is noticed by polling) are not part of the run
+    const timeline = r.timeline.slice(0, r.timeline.findLastIndex((s) => s.messages > 0) + 1)
+    const shown = timeline.slice(0, 12)
+    console.log(`  second by second, ${r.workers} worker(s): ${shown.map((s) => `${fmt(s.messages)} @ ${fmt(s.workerCpuMs, 2)}`).join(', ')}${timeline.length > shown.length ? ', …' : ''} (messages @ worker CPU ms per message)`)
   }
   console.log(`  planning alone (sendEdition, from the bench process): ${runs.map((r) => fmt(r.planSeconds, 1) + ' s').join(', ')}`)
   console.log(`  mean message size ${fmt(two.meanBytes / 1024, 1)} KB`)
