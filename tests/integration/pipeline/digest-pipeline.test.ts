@@ -29,6 +29,16 @@ async function aSubscriber(data: Record<string, unknown>) {
   return t.prisma.subscriber.create({ data: { email: anEmail('digest'), status: 'active', confirmedAt: new Date(), ...data } })
 }
 
+/** A day of papers and `count` new subscribers with a pending digest each, not queued: the test sends them itself. */
+async function digestsNotQueued(count: number) {
+  const day = uniqueDay()
+  await t.deps.ingestService.ingestFile((await relabelledListing(JUNE_12, day)).file)
+  const subscribers = await Promise.all(Array.from({ length: count }, () => aSubscriber({ papersPerEmail: 2 })))
+  const digests = createDigestRepository(t.prisma, 'paperboy.test')
+  const ids = (await Promise.all(subscribers.map((s) => digests.createDigestDelivery(s.id, day)))).map((id) => id!)
+  return { subscribers, ids }
+}
+
 describe('a day of papers, end to end', () => {
   it('sends each due subscriber exactly one digest with exactly their papers, once, and never repeats a paper', async () => {
     const day = uniqueDay()
@@ -215,11 +225,7 @@ describe('a day of papers, end to end', () => {
   it('sends a delivery once when two send jobs of one process hold it at the same time', async () => {
     // A job the queue gave out again while the first still runs (stalled, or queued again by the sweeper): both load
     // the rows as claimable, and here their lanes claim them in the same statement, which updates each row once.
-    const day = uniqueDay()
-    await t.deps.ingestService.ingestFile((await relabelledListing(JUNE_12, day)).file)
-    const subscribers = await Promise.all(Array.from({ length: 12 }, () => aSubscriber({ papersPerEmail: 2 })))
-    const digests = createDigestRepository(t.prisma, 'paperboy.test')
-    const ids = (await Promise.all(subscribers.map((s) => digests.createDigestDelivery(s.id, day)))).map((id) => id!)
+    const { subscribers, ids } = await digestsNotQueued(12)
     // Both jobs' last read before their lanes start (the papers) is answered in the same turn of the event loop.
     const query = t.deps.pool.query.bind(t.deps.pool)
     const held: (() => void)[] = []
@@ -250,11 +256,7 @@ describe('a day of papers, end to end', () => {
   })
 
   it('claims nothing when an email of the batch fails to render: the batch throws, a retry sends every email once', async () => {
-    const day = uniqueDay()
-    await t.deps.ingestService.ingestFile((await relabelledListing(JUNE_12, day)).file)
-    const subscribers = await Promise.all(Array.from({ length: 12 }, () => aSubscriber({ papersPerEmail: 2 })))
-    const digests = createDigestRepository(t.prisma, 'paperboy.test')
-    const ids = (await Promise.all(subscribers.map((s) => digests.createDigestDelivery(s.id, day)))).map((id) => id!)
+    const { subscribers, ids } = await digestsNotQueued(12)
     const renderer = await createRenderer()
     let renders = 0
     const breaking = { ...renderer, renderDigest: (...args: Parameters<typeof renderer.renderDigest>) => {
