@@ -46,6 +46,10 @@ async function dkimOptions(config: Config): Promise<DkimOptions | undefined> {
 /** One composition root for the API and the workers: every service is built here and nowhere else. */
 export async function createDeps(config: Config, runtime: Runtime, logger: Logger) {
   const pool = createPool(runtime.databaseUrl)
+  // PostgreSQL can end a connection that sits idle in the pool (a restart, a failover, an administrator): the pool
+  // drops it and opens another when needed, but reports it as an 'error' event, which without a listener ends the
+  // process. Prisma listens only while it is connected, so until a process's first Prisma query nothing did.
+  pool.on('error', (error) => logger.warn({ event: 'db.idle_connection_lost', err: error }, 'PostgreSQL ended an idle pooled connection; the pool opens a new one when needed'))
   const prisma = createPrisma(pool)
   const redis = createRedis(config.REDIS_URL, 'producer')
   await connectRedis(redis, config.REDIS_URL)

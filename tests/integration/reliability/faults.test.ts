@@ -93,6 +93,27 @@ describe('SMTP faults', () => {
   }, 30_000)
 })
 
+describe('Postgres ending an idle connection (a restart, a failover, an administrator)', () => {
+  it('logs it, keeps the process up, and the next query gets a new connection', async () => {
+    const lines: { event?: string; msg?: string }[] = []
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line)) })
+    const config = loadConfig({ NODE_ENV: 'test', REDIS_URL: TEST_REDIS_URL, DATABASE_URL: TEST_DATABASE_URL, SMTP_URL: t.smtp.url, APP_SECRET: TEST_APP_SECRET })
+    const deps = await createDeps(config, { databaseUrl: TEST_DATABASE_URL, smtpUrl: t.smtp.url, appSecret: TEST_APP_SECRET, queuePrefix: `rel-idle-${randomUUID().slice(0, 8)}` }, logger)
+    try {
+      // Only the plain-SQL path has run (as in a worker before its first Prisma query): one idle pooled connection.
+      const { rows: [own] } = await deps.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
+      await t.deps.pool.query('SELECT pg_terminate_backend($1)', [own!.pid])
+      const logged = await until('the lost connection to be logged', async () => lines.find((l) => l.event === 'db.idle_connection_lost'))
+      expect(logged.msg).toMatch(/PostgreSQL ended an idle pooled connection/)
+      const { rows: [next] } = await deps.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
+      expect(next!.pid).not.toBe(own!.pid)
+    } finally {
+      await deps.queues.send.obliterate({ force: true }).catch(() => {})
+      await deps.close()
+    }
+  })
+})
+
 describe('Postgres unavailable', () => {
   let deps: Deps
   let app: Awaited<ReturnType<typeof buildApp>>
