@@ -187,6 +187,8 @@ const config = loadConfig(env)
 const deps = await createDeps(config, { databaseUrl: DATABASE_URL, smtpUrl: sink.url, appSecret: APP_SECRET, queuePrefix }, pino({ level: 'warn' }))
 const matches = createMatchRepository(deps.pool)
 const db = new pg.Pool({ connectionString: DATABASE_URL, max: 4 })
+// an idle connection ended by the server is the pool's to replace, not a reason to die after a measured run
+db.on('error', (error) => log(`bench pool: an idle connection ended (${error.message})`))
 
 // --- subscribers ------------------------------------------------------------------------------------------------
 const KEYWORDS = ['"world model"', 'RLHF', 'diffusion -video', 'agent OR agents', '"speculative decoding"', 'MuJoCo OR drone', 'benchmark', 'mixture of experts', 'quantization', 'zyxwvut']
