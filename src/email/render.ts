@@ -81,15 +81,15 @@ export async function createRenderer(templatesDir = TEMPLATES_DIR): Promise<Rend
   // Head and tail Fills by body, part and shared fields: a handful per edition (date, frequency, paper count).
   const fills = new Map<string, Fill | null>()
   /**
-   * A digest's head or tail for one recipient: from the Fill of recipients with the same shared fields where the part
-   * allows one (it reads only the digest's own fields, and this recipient's fields are all non-empty strings, as the
-   * stand-ins were), else rendered for this recipient alone (where a missing field fails, as in `render`).
+   * A digest's head or tail for one recipient: from the Fill of recipients with the same shared fields (`shared`, the
+   * key of those, or null when this recipient's fields are not all non-empty strings, as the stand-ins were) where the
+   * part allows one (it reads only the digest's own fields), else rendered for this recipient alone (where a missing
+   * field fails, as in `render`).
    */
-  const appendPart = (which: 'html' | 'text', name: 'head' | 'tail', data: DigestData, out: Buffer[]) => {
+  const appendPart = (which: 'html' | 'text', name: 'head' | 'tail', data: DigestData, shared: string | null, out: Buffer[]) => {
     const parts = cut[which]!
-    if (parts.fillable[name] && RECIPIENT_FIELDS.every((field) => typeof data[field] === 'string' && data[field] !== '')) {
-      const key = `${which}\u0000${name}\u0000${SHARED_FIELDS.map((field) => data[field]).join('\u0000')}`
-      const fill = keptOrMade(fills, key, FILLS_KEPT, () => fillFor(parts[name], data, escapes[which]))
+    if (parts.fillable[name] && shared !== null) {
+      const fill = keptOrMade(fills, `${which}\u0000${name}\u0000${shared}`, FILLS_KEPT, () => fillFor(parts[name], data, escapes[which]))
       if (fill) return appendFilled(fill, data, escapes[which], out)
     }
     out.push(Buffer.from(parts[name](data), 'utf8'))
@@ -98,18 +98,18 @@ export async function createRenderer(templatesDir = TEMPLATES_DIR): Promise<Rend
    * One body of a digest: its parts around the papers, each paper's block from `blocks` (keyed by body and place);
    * a body that could not be cut comes from the whole digest, rendered once for both bodies (`whole`).
    */
-  const body = (which: 'html' | 'text', data: DigestData, blocks: Map<string, Buffer>, whole: () => RenderedEmail): Buffer => {
+  const body = (which: 'html' | 'text', data: DigestData, shared: string | null, blocks: Map<string, Buffer>, whole: () => RenderedEmail): Buffer => {
     const parts = cut[which]
     if (!parts) return Buffer.from(whole()[which], 'utf8')
     const pieces: Buffer[] = []
-    appendPart(which, 'head', data, pieces)
+    appendPart(which, 'head', data, shared, pieces)
     for (const paper of data.papers) {
       const key = `${which}\u0000${paper.number}\u0000${paper.url}\u0000${paper.matched}`
       let block = blocks.get(key)
       if (!block) blocks.set(key, (block = Buffer.from(parts.paper(paper), 'utf8')))
       pieces.push(block)
     }
-    appendPart(which, 'tail', data, pieces)
+    appendPart(which, 'tail', data, shared, pieces)
     return Buffer.concat(pieces)
   }
   return {
@@ -117,7 +117,11 @@ export async function createRenderer(templatesDir = TEMPLATES_DIR): Promise<Rend
     renderDigest(data, blocks) {
       let rendered: RenderedEmail | undefined
       const whole = () => (rendered ??= render({ template: 'digest', data }))
-      return { subject: SUBJECTS.digest(data), html: body('html', data, blocks, whole), text: body('text', data, blocks, whole) }
+      // once per digest, for the four heads and tails of its two bodies
+      const shared = RECIPIENT_FIELDS.every((field) => typeof data[field] === 'string' && data[field] !== '')
+        ? SHARED_FIELDS.map((field) => data[field]).join('\u0000')
+        : null
+      return { subject: SUBJECTS.digest(data), html: body('html', data, shared, blocks, whole), text: body('text', data, shared, blocks, whole) }
     },
   }
 }
@@ -133,9 +137,11 @@ const SAMPLE_DIGEST: DigestData = {
   papers: [samplePaper(1, true), samplePaper(2, false)],
 }
 
-/** The fields recipients of one edition and frequency share in a digest's head and tail (all but the papers and theirs). */
-const SHARED_FIELDS = (Object.keys(SAMPLE_DIGEST) as (keyof DigestData)[]).filter(
-  (field): field is Exclude<keyof DigestData, 'papers' | (typeof RECIPIENT_FIELDS)[number]> => field !== 'papers' && !(RECIPIENT_FIELDS as readonly string[]).includes(field),
+/** A digest's own fields: all but its papers (which a head or tail may read only to render per recipient). */
+const OWN_FIELDS = (Object.keys(SAMPLE_DIGEST) as (keyof DigestData)[]).filter((field): field is Exclude<keyof DigestData, 'papers'> => field !== 'papers')
+/** The fields recipients of one edition and frequency share in a digest's head and tail (its own but theirs). */
+const SHARED_FIELDS = OWN_FIELDS.filter(
+  (field): field is Exclude<keyof DigestData, 'papers' | (typeof RECIPIENT_FIELDS)[number]> => !(RECIPIENT_FIELDS as readonly string[]).includes(field),
 )
 const FILLS_KEPT = 64
 
@@ -164,8 +170,8 @@ function splitAtPapers(source: string, options: Parameters<typeof Handlebars.com
   try {
     const cut = parts.head(data) + data.papers.map((p) => parts.paper(p)).join('') + parts.tail(data)
     if (whole(data) !== cut) return null
-    const ownFields = new Set(Object.keys(data).filter((field) => field !== 'papers'))
-    const fillable = { head: readsOnly(around.head, ownFields), tail: readsOnly(around.tail, ownFields) }
+    const own = new Set<string>(OWN_FIELDS)
+    const fillable = { head: readsOnly(around.head, own), tail: readsOnly(around.tail, own) }
     return { ...parts, fillable }
   } catch {
     // a block that needs more than its paper (`../`, `@root`) cannot render alone: render whole
