@@ -270,7 +270,7 @@ interface RunResult {
   redisCpuMsPerDigest: number
   commitsPerDigest: number
   load: number
-  /** Each whole second of the run: messages the sink received, and the workers' CPU per message in that second. */
+  /** Each second of the run up to its last message: messages the sink received, the workers' CPU per message. */
   timeline: { messages: number; workerCpuMs: number }[]
   sample: Map<string, string[]>
 }
@@ -424,7 +424,8 @@ async function fanOut(workerCount: number, editionDate: string): Promise<RunResu
     redisCpuMsPerDigest: (1000 * services.redis) / Math.max(1, sent),
     commitsPerDigest: commitCount / Math.max(1, sent),
     load: os.loadavg()[0]!,
-    timeline,
+    // the seconds after the last message (the end is noticed by polling) are not part of the run
+    timeline: timeline.slice(0, timeline.findLastIndex((s) => s.messages > 0) + 1),
     sample: tally.samples,
   }
 }
@@ -531,10 +532,8 @@ if (two) {
   console.log(`  PostgreSQL CPU per digest: ${runs.map((r) => fmt(r.postgresCpuMsPerDigest, 2) + ' ms').join(', ')}; Redis: ${runs.map((r) => fmt(r.redisCpuMsPerDigest, 2) + ' ms').join(', ')}; PostgreSQL commits per digest: ${runs.map((r) => fmt(r.commitsPerDigest, 2)).join(', ')}`)
   console.log(`  1-minute load average at the end of each run (2 cores): ${runs.map((r) => fmt(r.load, 1)).join(', ')}`)
   for (const r of runs) {
-    // the seconds after the last message (the end is noticed by polling) are not part of the run
-    const timeline = r.timeline.slice(0, r.timeline.findLastIndex((s) => s.messages > 0) + 1)
-    const shown = timeline.slice(0, 12)
-    console.log(`  second by second, ${r.workers} worker(s): ${shown.map((s) => `${fmt(s.messages)} @ ${fmt(s.workerCpuMs, 2)}`).join(', ')}${timeline.length > shown.length ? ', …' : ''} (messages @ worker CPU ms per message)`)
+    const shown = r.timeline.slice(0, 12)
+    console.log(`  second by second, ${r.workers} worker(s): ${shown.map((s) => `${fmt(s.messages)} @ ${fmt(s.workerCpuMs, 2)}`).join(', ')}${r.timeline.length > shown.length ? ', …' : ''} (messages @ worker CPU ms per message)`)
   }
   console.log(`  planning alone (sendEdition, from the bench process): ${runs.map((r) => fmt(r.planSeconds, 1) + ' s').join(', ')}`)
   console.log(`  mean message size ${fmt(two.meanBytes / 1024, 1)} KB`)
@@ -547,7 +546,7 @@ if (two) {
   console.log(`  2 workers reach ${fmt((100 * two.perSecond) / roof.perSecond)} % of it`)
   // After the warm-up of fresh worker processes (second by second, above): whole seconds from the fifth on, without
   // the last (it ends with the run). Shown beside the end-to-end figure, never instead of it.
-  const steady = two.timeline.slice(4, two.timeline.findLastIndex((s) => s.messages > 0))
+  const steady = two.timeline.slice(4, -1)
   if (steady.length >= 3) {
     const rate = steady.reduce((sum, s) => sum + s.messages, 0) / steady.length
     console.log(`  from the fifth second of the 2-worker run on: ${fmt(rate)} digests/s, ${fmt((100 * rate) / roof.perSecond)} % of it`)
