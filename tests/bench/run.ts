@@ -125,6 +125,16 @@ function cpuSecondsOf(command: string): number {
   return total
 }
 
+/**
+ * The whole machine's CPU time so far, from /proc/stat's first line (all cores, in clock ticks): busy (user, nice,
+ * system, irq, softirq) and in all (busy, idle, iowait, and steal: time the hypervisor ran something else).
+ */
+function machineCpu(): { busy: number; total: number } {
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number) as number[]
+  const busy = user! + nice! + system! + irq! + softirq!
+  return { busy, total: busy + idle! + iowait! + steal! }
+}
+
 function statusOf(pid: number): { hwmKb: number; rssKb: number } {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8')
@@ -271,8 +281,11 @@ interface RunResult {
   redisCpuMsPerDigest: number
   commitsPerDigest: number
   load: number
-  /** Each second of the run up to its last message: messages the sink received, the workers' CPU per message. */
-  timeline: { messages: number; workerCpuMs: number }[]
+  /**
+   * Each second of the run up to its last message: messages the sink received, the workers' CPU per message, and the
+   * share of the machine's CPU (all cores) that was busy.
+   */
+  timeline: { messages: number; workerCpuMs: number; busy: number }[]
   sample: Map<string, string[]>
 }
 
@@ -319,11 +332,12 @@ async function fanOut(workerCount: number, editionDate: string): Promise<RunResu
   // first seconds of a run are slower than the rest; this shows how much.
   const timeline: RunResult['timeline'] = []
   const workersCpu = () => workers.reduce((sum, w) => sum + cpuSeconds(w.pid!), 0)
-  let previous = { cpu: workersCpu(), messages: 0 }
+  let previous = { cpu: workersCpu(), messages: 0, machine: machineCpu() }
   const ticker = setInterval(() => {
-    const now = { cpu: workersCpu(), messages: sink.total }
+    const now = { cpu: workersCpu(), messages: sink.total, machine: machineCpu() }
     const messages = now.messages - previous.messages
-    if (messages > 0 || timeline.length > 0) timeline.push({ messages, workerCpuMs: (1000 * (now.cpu - previous.cpu)) / Math.max(1, messages) })
+    const busy = (now.machine.busy - previous.machine.busy) / Math.max(1, now.machine.total - previous.machine.total)
+    if (messages > 0 || timeline.length > 0) timeline.push({ messages, workerCpuMs: (1000 * (now.cpu - previous.cpu)) / Math.max(1, messages), busy })
     previous = now
   }, 1000)
 
@@ -540,7 +554,9 @@ if (two) {
   }
   console.log(`  worker CPU per digest: ${runs.map((r) => fmt(r.workerCpuMsPerDigest, 2) + ' ms').join(', ')}; bench process (planning + SMTP sink + polling) per digest: ${runs.map((r) => fmt(r.benchCpuMsPerDigest, 2) + ' ms').join(', ')}`)
   console.log(`  PostgreSQL CPU per digest: ${runs.map((r) => fmt(r.postgresCpuMsPerDigest, 2) + ' ms').join(', ')}; Redis: ${runs.map((r) => fmt(r.redisCpuMsPerDigest, 2) + ' ms').join(', ')}; PostgreSQL commits per digest: ${runs.map((r) => fmt(r.commitsPerDigest, 2)).join(', ')}`)
-  console.log(`  1-minute load average at the end of each run (2 cores): ${runs.map((r) => fmt(r.load, 1)).join(', ')}`)
+  // Whether the machine had CPU to spare: where it did not, more worker processes cannot send faster.
+  const busyShare = (r: RunResult) => (100 * r.timeline.reduce((sum, s) => sum + s.busy, 0)) / Math.max(1, r.timeline.length)
+  console.log(`  machine CPU busy over each run (all ${os.cpus().length} cores, /proc/stat): ${runs.map((r) => fmt(busyShare(r)) + ' %').join(', ')}; 1-minute load average at the end: ${runs.map((r) => fmt(r.load, 1)).join(', ')}`)
   for (const r of runs) {
     const shown = r.timeline.slice(0, 12)
     console.log(`  second by second, ${r.workers} worker(s): ${shown.map((s) => `${fmt(s.messages)} @ ${fmt(s.workerCpuMs, 2)}`).join(', ')}${r.timeline.length > shown.length ? ', …' : ''} (messages @ worker CPU ms per message)`)
