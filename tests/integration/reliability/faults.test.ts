@@ -151,7 +151,7 @@ describe('Postgres unavailable', () => {
   })
 })
 
-describe('Redis unavailable', () => {
+describe("on a Redis of its own: the rate limit's pipelining, and Redis going away", () => {
   let redis: RedisChild
   let deps: Deps
   let app: Awaited<ReturnType<typeof buildApp>>
