@@ -271,6 +271,8 @@ interface RunResult {
   skipped: number
   seconds: number
   planSeconds: number
+  /** From sendEdition's start to the sink's first message: planning's first batch, a job's pick-up, its first render. */
+  firstMessageSeconds: number
   perSecond: number
   meanBytes: number
   latency: { p50: number; p99: number }
@@ -429,6 +431,7 @@ async function fanOut(workerCount: number, editionDate: string): Promise<RunResu
   latencies.sort((a, b) => a - b)
   return {
     workers: workerCount, planned, sent, skipped, seconds, planSeconds,
+    firstMessageSeconds: tally.first ? (tally.first - started) / 1000 : seconds,
     perSecond: sent / seconds,
     meanBytes: tally.total ? tally.bytes / tally.total : 0,
     latency: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
@@ -561,7 +564,7 @@ if (two && ownPath) {
     const shown = r.timeline.slice(0, 12)
     console.log(`  second by second, ${r.workers} worker(s): ${shown.map((s) => `${fmt(s.messages)} @ ${fmt(s.workerCpuMs, 2)}`).join(', ')}${r.timeline.length > shown.length ? ', …' : ''} (messages @ worker CPU ms per message)`)
   }
-  console.log(`  planning alone (sendEdition, from the bench process): ${runs.map((r) => fmt(r.planSeconds, 1) + ' s').join(', ')}`)
+  console.log(`  planning alone (sendEdition, from the bench process): ${runs.map((r) => fmt(r.planSeconds, 1) + ' s').join(', ')}; the sink's first message after ${runs.map((r) => fmt(r.firstMessageSeconds, 2) + ' s').join(', ')}`)
   console.log(`  mean message size ${fmt(two.meanBytes / 1024, 1)} KB`)
   console.log('  * latency = SMTP sink receive time minus the delivery row\'s created_at (planned → accepted by the sink),')
   console.log('    so it includes the time a batch waits in the queue behind the rest of the edition.')
