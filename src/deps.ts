@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import type { Redis } from 'ioredis'
+import type pg from 'pg'
 import type { Logger } from 'pino'
 import { createAdminRepository } from './admin/admin.repository.ts'
 import { createMetrics } from './admin/metrics.ts'
@@ -45,11 +46,17 @@ async function dkimOptions(config: Config): Promise<DkimOptions | undefined> {
 
 /** One composition root for the API and the workers: every service is built here and nowhere else. */
 export async function createDeps(config: Config, runtime: Runtime, logger: Logger) {
-  const pool = createPool(runtime.databaseUrl)
-  // PostgreSQL can end a connection that sits idle in the pool (a restart, a failover, an administrator): the pool
+  // PostgreSQL can end a connection that sits idle in a pool (a restart, a failover, an administrator): the pool
   // drops it and opens another when needed, but reports it as an 'error' event, which without a listener ends the
   // process. Prisma listens only while it is connected, so until a process's first Prisma query nothing did.
-  pool.on('error', (error) => logger.warn({ event: 'db.idle_connection_lost', err: error }, 'PostgreSQL ended an idle pooled connection; the pool opens a new one when needed'))
+  const watched = (created: pg.Pool) =>
+    created.on('error', (error) => logger.warn({ event: 'db.idle_connection_lost', err: error }, 'PostgreSQL ended an idle pooled connection; the pool opens a new one when needed'))
+  const pool = watched(createPool(runtime.databaseUrl))
+  // The send path's claims and `sent` marks: one group-committed statement at a time per process (see
+  // DeliveryService), so one connection, whose prepared statement keeps a single generic plan. On the shared pool
+  // PostgreSQL re-planned it for every call (its plan for the actual ids looks cheaper than the generic one), ~0.13 ms
+  // of planning per statement, a third of what PostgreSQL spent on it.
+  const claimPool = watched(createPool(runtime.databaseUrl, { max: 1, genericPlans: true }))
   const prisma = createPrisma(pool)
   const redis = createRedis(config.REDIS_URL, 'producer')
   await connectRedis(redis, config.REDIS_URL)
@@ -61,7 +68,7 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
   const links = createLinks(config.PUBLIC_URL, runtime.appSecret)
   const messageIdDomain = parseSender(config.MAIL_FROM).domain
   const subscribers = createSubscriberRepository(prisma, pool, messageIdDomain)
-  const deliveries = createDeliveryRepository(prisma, pool)
+  const deliveries = createDeliveryRepository(prisma, pool, claimPool)
   const papers = createPaperRepository(prisma, pool)
   const digests = createDigestRepository(prisma, messageIdDomain)
   const matches = createMatchRepository(pool)
@@ -96,6 +103,7 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
     logger,
     prisma: prisma as Db,
     pool,
+    claimPool,
     redis: redis as Redis,
     queues,
     queuePrefix,
@@ -122,6 +130,7 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
       redis.disconnect()
       await prisma.$disconnect()
       await pool.end()
+      await claimPool.end()
     },
   }
 }

@@ -10,8 +10,17 @@ export type Db = PrismaClient
  */
 export type Sql = Pick<pg.Pool, 'query'>
 
-export function createPool(databaseUrl: string, options: { max?: number } = {}): pg.Pool {
-  return new pg.Pool({ connectionString: databaseUrl, max: options.max ?? 20 })
+/**
+ * `genericPlans`: every prepared statement of the pool's connections is planned once, for any parameters
+ * (PostgreSQL's plan_cache_mode = force_generic_plan), instead of being re-planned for each call's values when
+ * PostgreSQL judges that cheaper. Only for statements whose plan cannot depend on their values.
+ */
+export function createPool(databaseUrl: string, options: { max?: number; genericPlans?: boolean } = {}): pg.Pool {
+  return new pg.Pool({
+    connectionString: databaseUrl,
+    max: options.max ?? 20,
+    ...(options.genericPlans ? { options: '-c plan_cache_mode=force_generic_plan' } : {}),
+  })
 }
 
 /** The only place a Prisma client is made; repositories receive it. Given a pool, it shares it (and does not end it). */

@@ -56,8 +56,10 @@ const MARK_SENT_AND_CLAIM = `
     SET status = 'sending', attempts = d.attempts + 1, updated_at = CURRENT_TIMESTAMP,
         paper_ids = coalesce(x.paper_ids, d.paper_ids), paper_reasons = coalesce(x.paper_reasons, d.paper_reasons)
     FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, paper_ids text[], paper_reasons text[])
-    -- the ids again as an array: the planner then finds the rows by primary key instead of reading every open row
-    WHERE d.id = ANY ($4::uuid[]) AND d.id = x.id AND d.status IN ('pending', 'failed')
+    -- the ids again as an array: the planner then finds the rows by primary key instead of reading every open row.
+    -- The status compared as text: a plan made for any ids (a generic plan, which this statement gets) would otherwise
+    -- also read the partial index of open rows, every pending row of an edition, for each claim.
+    WHERE d.id = ANY ($4::uuid[]) AND d.id = x.id AND d.status::text IN ('pending', 'failed')
     RETURNING d.id
   )
   SELECT id::text AS id FROM claimed`
@@ -70,7 +72,8 @@ export interface Claim {
 }
 
 /** The only Prisma access for deliveries: the outbox and its state machine. */
-export function createDeliveryRepository(db: Db, sql: Sql) {
+/** `claimSql`: where markSentAndClaim runs, a pool with generic plans (see createDeps). */
+export function createDeliveryRepository(db: Db, sql: Sql, claimSql: Sql) {
   return {
     /**
      * A send batch's rows that are still claimable (pending|failed), with each subscriber and whether the address is
@@ -100,8 +103,8 @@ export function createDeliveryRepository(db: Db, sql: Sql) {
     async markSentAndClaim(sentIds: readonly string[], claims: readonly Claim[], now: Date): Promise<Set<string>> {
       if (sentIds.length === 0 && claims.length === 0) return new Set()
       const rows = JSON.stringify(claims.map((c) => ({ id: c.id, paper_ids: c.paperIds, paper_reasons: c.paperReasons })))
-      // A named (prepared) statement: parsed and planned once per connection, not once per call.
-      const result = await sql.query<{ id: string }>({ name: 'delivery-mark-sent-and-claim', text: MARK_SENT_AND_CLAIM, values: [sentIds, rows, now, claims.map((c) => c.id)] })
+      // A named (prepared) statement on a connection with generic plans: parsed and planned once per connection.
+      const result = await claimSql.query<{ id: string }>({ name: 'delivery-mark-sent-and-claim', text: MARK_SENT_AND_CLAIM, values: [sentIds, rows, now, claims.map((c) => c.id)] })
       return new Set(result.rows.map((r) => r.id))
     },
 

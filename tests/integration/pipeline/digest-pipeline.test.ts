@@ -194,11 +194,11 @@ describe('a day of papers, end to end', () => {
     await pauseEveryoneElse(t.prisma)
     const subscribers = await Promise.all(Array.from({ length: 30 }, () => aSubscriber({ papersPerEmail: 1 })))
     // A slow claim statement: were statements not held back while one runs, lanes would overlap them here.
-    const query = t.deps.pool.query.bind(t.deps.pool)
+    const query = t.deps.claimPool.query.bind(t.deps.claimPool)
     let running = 0
     let mostAtOnce = 0
     let statements = 0
-    t.deps.pool.query = (async (config: unknown, ...rest: unknown[]) => {
+    t.deps.claimPool.query = (async (config: unknown, ...rest: unknown[]) => {
       if ((config as { name?: string }).name !== 'delivery-mark-sent-and-claim') return (query as (...a: unknown[]) => unknown)(config, ...rest)
       running++
       statements++
@@ -209,12 +209,12 @@ describe('a day of papers, end to end', () => {
       } finally {
         running--
       }
-    }) as typeof t.deps.pool.query
+    }) as typeof t.deps.claimPool.query
     try {
       await t.deps.digestService.sendEdition(day)
       await untilSettled(day)
     } finally {
-      t.deps.pool.query = query
+      t.deps.claimPool.query = query
     }
     for (const s of subscribers) expect(t.smtp.to(s.email)).toHaveLength(1)
     expect(mostAtOnce).toBe(1)
@@ -228,11 +228,15 @@ describe('a day of papers, end to end', () => {
     const { subscribers, ids } = await digestsNotQueued(12)
     // Both jobs' last read before their lanes start (the papers) is answered in the same turn of the event loop.
     const query = t.deps.pool.query.bind(t.deps.pool)
+    const claimQuery = t.deps.claimPool.query.bind(t.deps.claimPool)
     const held: (() => void)[] = []
     const claimStatements: string[][] = []
+    t.deps.claimPool.query = (async (config: { name?: string; values?: unknown[] }, ...rest: unknown[]) => {
+      if (config.name === 'delivery-mark-sent-and-claim') claimStatements.push(config.values![3] as string[])
+      return (claimQuery as (...a: unknown[]) => Promise<unknown>)(config, ...rest)
+    }) as typeof t.deps.claimPool.query
     t.deps.pool.query = (async (config: { name?: string; values?: unknown[] }, ...rest: unknown[]) => {
       const result = await (query as (...a: unknown[]) => Promise<unknown>)(config, ...rest)
-      if (config.name === 'delivery-mark-sent-and-claim') claimStatements.push(config.values![3] as string[])
       if (config.name === 'papers-for-digest' && held.length < 2) {
         await new Promise<void>((resolve) => {
           held.push(resolve)
@@ -246,6 +250,7 @@ describe('a day of papers, end to end', () => {
       counts = await Promise.all([t.deps.deliveryService.sendBatch(ids), t.deps.deliveryService.sendBatch(ids)])
     } finally {
       t.deps.pool.query = query
+      t.deps.claimPool.query = claimQuery
     }
     // the situation this test is about: one statement claimed a row for both jobs
     expect(claimStatements.some((claims) => claims.length !== new Set(claims).size)).toBe(true)
@@ -253,6 +258,45 @@ describe('a day of papers, end to end', () => {
     expect(counts[0].sent + counts[1].sent).toBe(ids.length)
     expect(counts[0]['not-claimed'] + counts[1]['not-claimed']).toBe(ids.length)
     expect(await t.prisma.delivery.count({ where: { id: { in: ids }, status: 'sent' } })).toBe(ids.length)
+  })
+
+  it('plans the claim statement once per connection, and its plan finds the rows by primary key however many are open', async () => {
+    // Re-planned for each call (PostgreSQL's choice for it by default), planning cost a third of the statement; its
+    // one generic plan must not read the partial index of open rows — at an edition's start, every pending row of it.
+    const { subscribers, ids } = await digestsNotQueued(6)
+    expect(await t.deps.deliveryService.sendBatch(ids)).toMatchObject({ sent: ids.length })
+    const client = await t.deps.claimPool.connect() // its only connection: where the statement is prepared
+    try {
+      const { rows: [plans] } = await client.query<{ generic_plans: string; custom_plans: string }>(
+        `SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = 'delivery-mark-sent-and-claim'`,
+      )
+      expect(Number(plans!.custom_plans)).toBe(0)
+      expect(Number(plans!.generic_plans)).toBeGreaterThan(0)
+
+      // Mostly settled rows and a few hundred open ones, and statistics that know it: here a plan for any ids that
+      // may filter on status reads the open rows' index too. All rolled back.
+      await client.query('BEGIN')
+      await client.query(
+        `INSERT INTO deliveries (id, kind, status, subscriber_id, message_id, updated_at)
+         SELECT gen_random_uuid(), 'confirmation', (CASE WHEN g <= 300 THEN 'pending' ELSE 'sent' END)::delivery_status, $1,
+                '<' || gen_random_uuid() || '@plan.test>', now()
+         FROM generate_series(1, 20300) g`,
+        [subscribers[0]!.id],
+      )
+      await client.query('ANALYZE deliveries')
+      const open = (await client.query<{ id: string }>(`SELECT id::text FROM deliveries WHERE message_id LIKE '%@plan.test>' AND status = 'pending' LIMIT 3`)).rows.map((r) => r.id)
+      const claims = JSON.stringify(open.map((id) => ({ id, paper_ids: ['2506.00001'], paper_reasons: ['Agents'] })))
+      // EXPLAIN EXECUTE takes literals, not bound parameters
+      const { rows } = await client.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN EXECUTE "delivery-mark-sent-and-claim"('{}', ${client.escapeLiteral(claims)}, now(), ${client.escapeLiteral(`{${open.join(',')}}`)})`,
+      )
+      const plan = rows.map((r) => r['QUERY PLAN']).join('\n')
+      expect(plan).toContain('deliveries_pkey')
+      expect(plan).not.toMatch(/deliveries_open_status|Seq Scan on deliveries/)
+    } finally {
+      await client.query('ROLLBACK')
+      client.release()
+    }
   })
 
   it('claims nothing when an email of the batch fails to render: the batch throws, a retry sends every email once', async () => {
@@ -264,7 +308,7 @@ describe('a day of papers, end to end', () => {
       return renderer.renderDigest(...args)
     } }
     const service = (r: typeof renderer) => createDeliveryService({
-      deliveries: createDeliveryRepository(t.prisma, t.deps.pool), matches: createMatchRepository(t.deps.pool), papers: t.deps.papers,
+      deliveries: createDeliveryRepository(t.prisma, t.deps.pool, t.deps.claimPool), matches: createMatchRepository(t.deps.pool), papers: t.deps.papers,
       mailer: t.deps.mailer, renderer: r, links: t.deps.links, queues: t.deps.queues, mailFrom: 'Paperboy Test <digest@paperboy.test>',
       paperPageBase: 'https://huggingface.co', logger: pino({ level: 'silent' }),
     })
