@@ -54,14 +54,29 @@ describe('the migrated database', () => {
     }
   })
 
-  it('indexes deliveries as schema.prisma declares, with the open-rows index partial', async () => {
+  it('indexes deliveries as schema.prisma declares, with the open-rows and notices indexes partial', async () => {
     const { rows } = await db.query<{ indexname: string; indexdef: string }>(`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'deliveries' ORDER BY indexname`)
     expect(rows.map((r) => r.indexname)).toEqual([
-      'deliveries_edition_id_status_idx', 'deliveries_message_id_key', 'deliveries_open_status_created_at_idx', 'deliveries_pkey',
-      'deliveries_subscriber_id_edition_id_key', 'deliveries_subscriber_id_kind_created_at_idx',
+      'deliveries_edition_id_status_idx', 'deliveries_notices_subscriber_id_created_at_idx', 'deliveries_open_status_created_at_idx', 'deliveries_pkey',
+      'deliveries_subscriber_id_edition_id_key',
     ])
     // rows in flight or sent are not in it, so claims and `sent` marks do not write to it
     expect(rows.find((r) => r.indexname === 'deliveries_open_status_created_at_idx')!.indexdef).toMatch(/WHERE \(status = ANY \(ARRAY\['pending'::delivery_status, 'failed'::delivery_status, 'bounced'::delivery_status\]\)\)/)
+    // digests are not in it: only the notices' monthly cap reads it
+    expect(rows.find((r) => r.indexname === 'deliveries_notices_subscriber_id_created_at_idx')!.indexdef).toMatch(/\(subscriber_id, created_at\) WHERE \(kind = ANY \(ARRAY\['confirmation'::delivery_kind, 'already_subscribed'::delivery_kind\]\)\)/)
+  })
+
+  it('keeps every Message-ID derived from its delivery id, so unique without an index', async () => {
+    const { rows: [subscriber] } = await db.query<{ id: string }>(`INSERT INTO subscribers (id, email, updated_at) VALUES (gen_random_uuid(), $1, now()) RETURNING id`, [`message-id-${Math.random().toString(36).slice(2)}@example.org`])
+    const insert = (id: string, messageId: string) =>
+      db.query(`INSERT INTO deliveries (id, kind, subscriber_id, message_id, updated_at) VALUES ($1, 'confirmation', $2, $3, now())`, [id, subscriber!.id, messageId])
+    const id = crypto.randomUUID()
+    const other = crypto.randomUUID()
+    await expect(insert(id, `<${other}@paperboy.test>`)).rejects.toThrow(/deliveries_message_id_from_id/)
+    await expect(insert(id, `<${id}@paperboy.test>`)).resolves.toBeDefined()
+    // and it cannot be changed afterwards (every retry carries the same Message-ID)
+    await expect(db.query(`UPDATE deliveries SET message_id = $2 WHERE id = $1`, [id, `<${other}@paperboy.test>`])).rejects.toThrow(/deliveries_message_id_from_id/)
+    await db.query(`DELETE FROM subscribers WHERE id = $1`, [subscriber!.id])
   })
 
   it('round-trips a row through every model with the Prisma client', async () => {
@@ -71,7 +86,8 @@ describe('the migrated database', () => {
       const paper = await prisma.paper.create({ data: { id: `schema-${suffix}`, title: 'Agents that reason', summary: 'We study agents.', day: new Date('2026-08-01'), aiKeywords: ['agents'] } })
       const subscriber = await prisma.subscriber.create({ data: { email: `schema-${suffix}@example.org`, topics: ['agents'] } })
       const edition = await prisma.edition.create({ data: { date: new Date(Date.UTC(2000 + Math.floor(Math.random() * 500), 0, 1)) } })
-      await prisma.delivery.create({ data: { kind: 'digest', subscriberId: subscriber.id, editionId: edition.id, messageId: `<${suffix}@x>`, paperIds: [paper.id] } })
+      const deliveryId = crypto.randomUUID()
+      await prisma.delivery.create({ data: { id: deliveryId, kind: 'digest', subscriberId: subscriber.id, editionId: edition.id, messageId: `<${deliveryId}@x>`, paperIds: [paper.id] } })
       await prisma.suppression.create({ data: { emailHash: `hash-${suffix}`, reason: 'bounce' } })
       const loaded = await prisma.subscriber.findUniqueOrThrow({ where: { id: subscriber.id }, include: { deliveries: { include: { edition: true } } } })
       expect(loaded.deliveries[0]!.edition!.id).toBe(edition.id)

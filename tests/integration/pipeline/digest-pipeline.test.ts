@@ -278,9 +278,8 @@ describe('a day of papers, end to end', () => {
       await client.query('BEGIN')
       await client.query(
         `INSERT INTO deliveries (id, kind, status, subscriber_id, message_id, updated_at)
-         SELECT gen_random_uuid(), 'confirmation', (CASE WHEN g <= 300 THEN 'pending' ELSE 'sent' END)::delivery_status, $1,
-                '<' || gen_random_uuid() || '@plan.test>', now()
-         FROM generate_series(1, 20300) g`,
+         SELECT x.id, 'confirmation', (CASE WHEN x.g <= 300 THEN 'pending' ELSE 'sent' END)::delivery_status, $1, '<' || x.id || '@plan.test>', now()
+         FROM (SELECT gen_random_uuid() AS id, g FROM generate_series(1, 20300) g) x`,
         [subscribers[0]!.id],
       )
       await client.query('ANALYZE deliveries')
