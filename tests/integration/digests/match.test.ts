@@ -528,6 +528,45 @@ describe('batch selection', () => {
   })
 })
 
+describe('a batch\'s history', () => {
+  it('is read through the batch\'s subscribers\' rows only, even when the statistics on status are stale', async () => {
+    // Statistics gathered while an edition's digests were pending say few rows are sent. Were the history's status
+    // filter indexable, the planner would then also read the (edition_id, status) entry of every sent row, each batch.
+    const one = createPool(TEST_DATABASE_URL, { max: 1 })
+    const repo = createMatchRepository(one)
+    const ids = await Promise.all([newSubscriber(), newSubscriber()])
+    await repo.selectForSubscribers(ids, WEEKLY) // prepares the statement on the pool's one connection
+    const client = await one.connect()
+    try {
+      await client.query('BEGIN')
+      // These two and 98 others with a digest of each of 300 editions, analysed while pending, then all sent (all
+      // rolled back): a batch's subscribers have many digests, and the statistics say none is sent.
+      await client.query(
+        `WITH s AS (INSERT INTO subscribers (id, email, updated_at)
+                    SELECT gen_random_uuid(), 'history-' || g || '-${RUN}@example.com', now() FROM generate_series(1, 98) g RETURNING id),
+              e AS (INSERT INTO editions (id, date) SELECT gen_random_uuid(), '3100-01-01'::date + g FROM generate_series(1, 300) g RETURNING id)
+         INSERT INTO deliveries (id, kind, subscriber_id, edition_id, message_id, updated_at)
+         SELECT x.id, 'digest', x.sid, x.eid, '<' || x.id || '@history.test>', now()
+         FROM (SELECT gen_random_uuid() AS id, s.sid, e.id AS eid FROM (SELECT id AS sid FROM s UNION ALL SELECT unnest($1::uuid[])) s CROSS JOIN e) x`,
+        [ids],
+      )
+      await client.query('ANALYZE deliveries')
+      await client.query(`UPDATE deliveries SET status = 'sent' WHERE message_id LIKE '%@history.test>'`)
+      const literal = (v: string) => client.escapeLiteral(v) // EXPLAIN EXECUTE takes literals, not bound parameters
+      const { rows } = await client.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN EXECUTE "match-context"(${literal(WEEKLY.fromDay)}, ${literal(WEEKLY.toDay)}, ${literal(`{${ids.join(',')}}`)}, true)`,
+      )
+      const plan = rows.map((r) => r['QUERY PLAN']).join('\n')
+      expect(plan).toContain('deliveries_subscriber_id_edition_id_key')
+      expect(plan).not.toMatch(/deliveries_edition_id_status_idx|deliveries_open_status|Seq Scan on deliveries/)
+    } finally {
+      await client.query('ROLLBACK')
+      client.release()
+      await one.end()
+    }
+  })
+})
+
 describe('the window\'s hits, kept per process', () => {
   const day = addDays(BASE, 14) // a day no other test of this file reads
   const window = { fromDay: day, toDay: day }
