@@ -71,8 +71,10 @@ export interface Claim {
   paperReasons?: string[]
 }
 
-/** The only Prisma access for deliveries: the outbox and its state machine. */
-/** `claimSql`: where markSentAndClaim runs, a pool with generic plans (see createDeps). */
+/**
+ * The only Prisma access for deliveries: the outbox and its state machine. `claimSql` is where markSentAndClaim runs:
+ * a pool with generic plans (see createDeps).
+ */
 export function createDeliveryRepository(db: Db, sql: Sql, claimSql: Sql) {
   return {
     /**
