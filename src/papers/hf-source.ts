@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import type { Logger } from 'pino'
 import { AppError, validationFailed } from '../errors.ts'
+import { createHttpGet, HttpUnavailableError, publicUrl, snippet, splitCredentials, type HttpGetOptions } from '../runtime/http-get.ts'
 import {
   DailyPapersFormatError,
   dedupeById,
@@ -43,130 +44,46 @@ export interface ParsedFile {
   byDay: Map<string, PaperInput[]>
 }
 
-export interface HfSourceOptions {
+export interface HfSourceOptions extends Omit<HttpGetOptions, 'headers' | 'retryEvent'> {
   /** e.g. https://huggingface.co (HF_API_URL); may carry a path prefix. */
   baseUrl: string
-  fetch?: typeof fetch
-  /** Per request, body included. */
-  timeoutMs?: number
-  /** Extra attempts after the first, for 429, 5xx, network errors and timeouts. */
-  retries?: number
-  /** First backoff delay; doubles on every retry. */
-  backoffMs?: number
-  sleep?: (ms: number) => Promise<void>
-  logger?: Logger
 }
 
 export const PAGE_SIZE = 100
 // A server that ignores `p` would hand back the same full page forever; real days have < 100 papers.
 const MAX_PAGES = 20
-const MAX_RETRY_AFTER_MS = 60_000
-
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 export function assertDay(date: string): void {
   const valid = /^\d{4}-\d{2}-\d{2}$/.test(date) && new Date(`${date}T00:00:00Z`).toISOString().startsWith(date)
   if (!valid) throw validationFailed(`date must be a calendar date written YYYY-MM-DD (got ${JSON.stringify(date)})`)
 }
 
-/** The URL as it may appear in logs and errors: no user-info. */
-function publicUrl(url: string): string {
-  try {
-    const u = new URL(url)
-    u.username = ''
-    u.password = ''
-    return u.toString()
-  } catch {
-    return '(invalid URL)'
-  }
-}
-
-/**
- * fetch() refuses URLs with user-info, and they must not reach logs or errors either: a base URL such as
- * https://user:pass@proxy.example becomes a Basic Authorization header plus a clean URL.
- */
-function splitCredentials(baseUrl: string): { base: string; authorization?: string } {
-  const url = new URL(baseUrl)
-  if (!url.username && !url.password) return { base: baseUrl.replace(/\/+$/, '') }
-  const userInfo = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`
-  url.username = ''
-  url.password = ''
-  return { base: url.toString().replace(/\/+$/, ''), authorization: `Basic ${Buffer.from(userInfo).toString('base64')}` }
-}
-
-type Attempt =
-  | { ok: true; body: unknown }
-  | { ok: false; retryable: boolean; problem: string; status?: number; retryAfterMs?: number; cause?: unknown }
-
-function retryAfterMs(header: string | null): number | undefined {
-  if (!header) return undefined
-  const seconds = Number(header)
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, MAX_RETRY_AFTER_MS)
-  const at = Date.parse(header)
-  return Number.isNaN(at) ? undefined : Math.min(Math.max(at - Date.now(), 0), MAX_RETRY_AFTER_MS)
-}
-
-function describeNetworkError(error: unknown, timeoutMs: number): string {
-  const name = (error as { name?: string }).name
-  if (name === 'TimeoutError' || name === 'AbortError') return `timed out after ${timeoutMs} ms`
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause
-  const detail = cause?.code ?? cause?.message ?? (error as Error).message ?? String(error)
-  return `network error (${detail})`
-}
-
 export function createHfSource(options: HfSourceOptions) {
   const { base, authorization } = splitCredentials(options.baseUrl)
-  const doFetch = options.fetch ?? globalThis.fetch
-  const timeoutMs = options.timeoutMs ?? 15_000
-  const retries = options.retries ?? 3
-  const backoffMs = options.backoffMs ?? 500
-  const sleep = options.sleep ?? defaultSleep
   const logger = options.logger
-
-  async function attempt(url: string): Promise<Attempt> {
-    try {
-      const headers: Record<string, string> = { accept: 'application/json' }
-      if (authorization) headers.authorization = authorization
-      const res = await doFetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) })
-      // Read the body inside the same timeout: a server can stall after the headers too.
-      const text = await res.text()
-      if (!res.ok) {
-        const retryable = res.status === 429 || res.status >= 500
-        const snippet = text.replace(/\s+/g, ' ').trim().slice(0, 200)
-        return {
-          ok: false,
-          retryable,
-          status: res.status,
-          problem: `answered HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${snippet ? ` (${snippet})` : ''}`,
-          retryAfterMs: retryable ? retryAfterMs(res.headers.get('retry-after')) : undefined,
-        }
-      }
-      try {
-        return { ok: true, body: JSON.parse(text) as unknown }
-      } catch (error) {
-        return { ok: false, retryable: false, status: res.status, problem: 'answered with a body that is not JSON', cause: error }
-      }
-    } catch (error) {
-      return { ok: false, retryable: true, problem: describeNetworkError(error, timeoutMs), cause: error }
-    }
-  }
+  const get = createHttpGet({ ...options, headers: authorization ? { authorization } : {}, retryEvent: 'papers.source.retry' })
+  const unavailable = (message: string, details: { url: string; status?: number; attempts: number; cause?: unknown }) =>
+    new SourceUnavailableError(`Hugging Face Daily Papers unavailable: ${message}; nothing was written`, details)
 
   async function getJson(url: string): Promise<unknown> {
-    const shown = publicUrl(url)
-    for (let n = 1; ; n++) {
-      const result = await attempt(url)
-      if (result.ok) return result.body
-      const attempts = n
-      if (!result.retryable || n > retries) {
-        const tries = attempts === 1 ? '1 attempt' : `${attempts} attempts`
-        throw new SourceUnavailableError(
-          `Hugging Face Daily Papers unavailable: GET ${shown} ${result.problem} (${tries}); nothing was written`,
-          { url: shown, status: result.status, attempts, cause: result.cause },
-        )
-      }
-      const delay = Math.max(backoffMs * 2 ** (n - 1), result.retryAfterMs ?? 0)
-      logger?.warn({ event: 'papers.source.retry', url: shown, attempt: n, problem: result.problem, delayMs: delay }, 'retrying papers source')
-      await sleep(delay)
+    let answer
+    try {
+      answer = await get(url, { accept: 'application/json' })
+    } catch (error) {
+      if (!(error instanceof HttpUnavailableError)) throw error
+      throw unavailable(error.message, { url: error.url, status: error.status, attempts: error.attempts, cause: error.cause })
+    }
+    const { status, statusText, text, attempts } = answer
+    const tries = attempts === 1 ? '1 attempt' : `${attempts} attempts`
+    if (status < 200 || status > 299) {
+      const excerpt = snippet(text)
+      const problem = `answered HTTP ${status}${statusText ? ` ${statusText}` : ''}${excerpt ? ` (${excerpt})` : ''}`
+      throw unavailable(`GET ${answer.url} ${problem} (${tries})`, { url: answer.url, status, attempts })
+    }
+    try {
+      return JSON.parse(text) as unknown
+    } catch (error) {
+      throw unavailable(`GET ${answer.url} answered with a body that is not JSON (${tries})`, { url: answer.url, status, attempts, cause: error })
     }
   }
 
