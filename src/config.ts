@@ -39,6 +39,12 @@ export const ConfigSchema = z.object({
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
     .default('https://huggingface.co')
     .transform((u) => u.replace(/\/+$/, '')),
+  ARXIV_API_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .default('https://export.arxiv.org')
+    .transform((u) => u.replace(/\/+$/, ''))
+    .describe('The arXiv export API, asked for each paper\'s categories and comment'),
+  ARXIV_LOOKUP: z.stringbool().default(true).describe('Whether workers look papers up on the arXiv API (categories, comments)'),
   DIGEST_SEND_HOUR: z.coerce.number().int().min(0).max(23).default(8),
   DIGEST_TIMEZONE: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Paris').default('UTC'),
   DATA_DIR: z.string().min(1).default('.data'),

@@ -3,6 +3,8 @@ import type { Redis } from 'ioredis'
 import type pg from 'pg'
 import type { Logger } from 'pino'
 import { createAdminRepository } from './admin/admin.repository.ts'
+import { createArxivClient, createRedisGate } from './arxiv/arxiv-client.ts'
+import { createEnrichmentService } from './arxiv/enrichment.service.ts'
 import { createMetrics } from './admin/metrics.ts'
 import type { Config } from './config.ts'
 import { createPool, createPrisma, type Db } from './db/client.ts'
@@ -43,6 +45,10 @@ async function dkimOptions(config: Config): Promise<DkimOptions | undefined> {
   const privateKey = key.includes('-----BEGIN') ? key : await readFile(key, 'utf8')
   return { domainName: config.DKIM_DOMAIN, keySelector: config.DKIM_SELECTOR, privateKey }
 }
+
+/** arXiv's request to API users: no more than one request every three seconds. */
+export const ARXIV_INTERVAL_MS = 3_000
+const PAPERBOY_VERSION = (JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version
 
 /** One composition root for the API and the workers: every service is built here and nowhere else. */
 export async function createDeps(config: Config, runtime: Runtime, logger: Logger) {
@@ -97,6 +103,20 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
     paperPageBase: config.HF_API_URL, secret: runtime.appSecret, logger,
   })
   const ingestService = createIngestService({ source: createHfSource({ baseUrl: config.HF_API_URL, logger }), papers, logger })
+  const enrichmentService = createEnrichmentService({
+    client: createArxivClient({
+      baseUrl: config.ARXIV_API_URL,
+      userAgent: `Paperboy/${PAPERBOY_VERSION} (+${config.PUBLIC_URL})`,
+      // arXiv asks for one request every 3 seconds; the key is shared by every process of this installation.
+      gate: createRedisGate(redis, `${queuePrefix}:arxiv-gate`, ARXIV_INTERVAL_MS),
+      timeoutMs: 30_000,
+      retries: 3,
+      backoffMs: 5_000,
+      logger,
+    }),
+    papers,
+    logger,
+  })
 
   return {
     config,
@@ -114,6 +134,7 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
     deliveryService,
     digestService,
     ingestService,
+    enrichmentService,
     papers,
     admin,
     metrics: createMetrics(admin, queues),

@@ -2,6 +2,7 @@ import type { Job } from 'bullmq'
 import type { Logger } from 'pino'
 import type { DigestService } from '../src/digests/digest.service.ts'
 import type { DeliveryService } from '../src/email/delivery.service.ts'
+import type { EnrichmentService } from '../src/arxiv/enrichment.service.ts'
 import type { IngestService } from '../src/papers/ingest.service.ts'
 import type { JobData, QUEUE } from '../src/queues/queues.ts'
 import { addDays } from '../src/digests/schedule.ts'
@@ -14,16 +15,23 @@ import { addDays } from '../src/digests/schedule.ts'
 export const createSendProcessor = (deliveries: Pick<DeliveryService, 'sendBatch'>) => (job: Job<JobData[typeof QUEUE.send]>) =>
   deliveries.sendBatch(job.data.deliveryIds)
 
-/** Scheduled runs (no date) fetch today and yesterday (UTC): late papers arrive on the list for a day or so. */
-export const createIngestProcessor = (ingest: Pick<IngestService, 'ingestDay'>, logger: Logger, now: () => Date = () => new Date()) =>
+/**
+ * Scheduled runs (no date) fetch today and yesterday (UTC): late papers arrive on the list for a day or so. New papers
+ * get an arXiv lookup queued (`lookUp`), which never holds the ingest up.
+ */
+export const createIngestProcessor = (ingest: Pick<IngestService, 'ingestDay'>, logger: Logger, lookUp: () => Promise<void>, now: () => Date = () => new Date()) =>
   async (job: Job<JobData[typeof QUEUE.ingest]>) => {
     const today = now().toISOString().slice(0, 10)
     const dates = job.data.date ? [job.data.date] : [addDays(today, -1), today]
     const results = []
     for (const date of dates) results.push(await ingest.ingestDay(date))
+    if (results.some((r) => r.inserted > 0)) await lookUp()
     logger.debug({ event: 'job.ingest.done', jobId: job.id, dates }, 'ingest job done')
     return results
   }
+
+/** One job looks up every paper waiting for its arXiv metadata (in batches, each passing the shared polite gate). */
+export const createEnrichProcessor = (enrichment: Pick<EnrichmentService, 'enrichOpen'>) => () => enrichment.enrichOpen()
 
 export const createPlanProcessor = (digests: Pick<DigestService, 'planDue' | 'sendEdition'>) => (job: Job<JobData[typeof QUEUE.plan]>) =>
   job.data.editionDate ? digests.sendEdition(job.data.editionDate) : digests.planDue()

@@ -2,7 +2,7 @@ import { Worker, type Processor } from 'bullmq'
 import type { Deps } from '../src/deps.ts'
 import { QUEUE } from '../src/queues/queues.ts'
 import { createRedis } from '../src/redis.ts'
-import { createIngestProcessor, createPlanProcessor, createSendProcessor } from './processors.ts'
+import { createEnrichProcessor, createIngestProcessor, createPlanProcessor, createSendProcessor } from './processors.ts'
 
 export interface RunningWorkers {
   close(): Promise<void>
@@ -19,6 +19,8 @@ export interface WorkerOptions {
 
 /** The ingest poll (UTC): several times a day, since papers join the list through the day. */
 export const INGEST_PATTERN = '20 */3 * * *'
+/** The arXiv lookup also runs after every ingest that adds papers; this catches lookups that failed. */
+export const ENRICH_PATTERN = '40 * * * *'
 /** Planning runs often so each subscriber gets the digest within minutes of their local hour, in every time zone. */
 export const PLAN_PATTERN = '*/5 * * * *'
 
@@ -40,12 +42,15 @@ export async function startWorkers(deps: Deps, options: WorkerOptions = {}): Pro
   const workers = [
     make(QUEUE.send, createSendProcessor(deps.deliveryService), options.sendConcurrency ?? deps.config.SEND_CONCURRENCY),
     make(QUEUE.plan, createPlanProcessor(deps.digestService), 1),
-    make(QUEUE.ingest, createIngestProcessor(deps.ingestService, log), 1),
+    make(QUEUE.ingest, createIngestProcessor(deps.ingestService, log, deps.config.ARXIV_LOOKUP ? () => deps.queues.enqueueEnrich() : async () => {}), 1),
+    ...(deps.config.ARXIV_LOOKUP ? [make(QUEUE.enrich, createEnrichProcessor(deps.enrichmentService), 1)] : []),
   ]
 
   if (options.schedule ?? deps.config.SCHEDULE_JOBS) {
     await deps.queues.ingest.upsertJobScheduler('ingest-poll', { pattern: INGEST_PATTERN, tz: 'UTC' }, { name: 'ingest-papers', data: {} })
     await deps.queues.plan.upsertJobScheduler('plan-due', { pattern: PLAN_PATTERN, tz: 'UTC' }, { name: 'plan-digests', data: {} })
+    if (deps.config.ARXIV_LOOKUP) await deps.queues.enrich.upsertJobScheduler('enrich-poll', { pattern: ENRICH_PATTERN, tz: 'UTC' }, { name: 'enrich-papers', data: {} })
+    else await deps.queues.enrich.removeJobScheduler('enrich-poll')
   }
 
   const sweep = async () => {

@@ -12,6 +12,8 @@ export interface PaperForDigest {
   upvotes: number
   githubRepo: string | null
   githubStars: number | null
+  /** arXiv's primary category (cs.CL, …); null until the arXiv lookup has answered. */
+  primaryCategory: string | null
 }
 
 const SUMMARY_CHARS = 320
@@ -51,6 +53,7 @@ function shown(p: PaperForDigest, paperPageBase: string): Shown {
     upvotes: p.upvotes,
     githubUrl: safeHttpUrl(p.githubRepo),
     githubStars: p.githubStars,
+    category: p.primaryCategory,
     summary: shortSummary(p),
   }
   shownOnce.set(p, { base: paperPageBase, shown: fields })

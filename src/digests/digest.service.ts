@@ -101,7 +101,7 @@ export function createDigestService(deps: Deps) {
       const date = editionDate ?? (await deps.papers.latestDay()) ?? now().toISOString().slice(0, 10)
       if (!isIsoDate(date)) throw new AppError('VALIDATION_FAILED', 400, `date must be YYYY-MM-DD (got ${JSON.stringify(date)})`)
       const chosen = await deps.matches.selectForSubscriber({
-        subscriberId: subscriber.id, topics: subscriber.topics, keywords: subscriber.keywords,
+        subscriberId: subscriber.id, topics: subscriber.topics, keywords: subscriber.keywords, categories: subscriber.categories,
         minUpvotes: subscriber.minUpvotes, limit: subscriber.papersPerEmail, ...digestWindow(date, subscriber.frequency),
       })
       const data = await deps.deliveries.composeDigest(subscriber, date, chosen)

@@ -1,6 +1,9 @@
 import type { Sql } from '../db/client.ts'
 import { Prisma } from '../generated/prisma/client.ts'
+import { keptOrMade } from '../runtime/bounded-cache.ts'
 import { TOPICS, type Topic } from '../topics/catalogue.ts'
+import { shippedTopicModel, type TopicModel } from '../topics/topic-model.ts'
+import { keywordTerms } from './keyword-terms.ts'
 import { rankPapers, type Hit, type MatchedPaper, type Preferences } from './rank.ts'
 
 export type { MatchedPaper } from './rank.ts'
@@ -17,15 +20,14 @@ export interface MatchInput extends DayWindow {
   topics: string[]
   /** Web-search syntax, each one its own websearch_to_tsquery('english', …). */
   keywords: string[]
+  /** arXiv categories. */
+  categories: string[]
   minUpvotes: number
   limit: number
 }
 
-/**
- * What matching needs from a catalogue topic. `weights` (e.g. 'AB' = title and AI keywords) narrows the topic to
- * those parts of the search vector, for topics whose words are everywhere in abstracts ("benchmark", "code").
- */
-export type MatchTopic = Pick<Topic, 'slug' | 'name' | 'query' | 'weights'>
+/** What matching needs from a catalogue topic: its slug (what subscribers store) and name (the reason shown). */
+export type MatchTopic = Pick<Topic, 'slug' | 'name'>
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/
 
@@ -34,44 +36,88 @@ interface ContextRow {
   fingerprint: string
   /** [paper id, upvotes] of every paper of the window. */
   papers: [string, number][]
-  subs: { id: string; topics: string[]; keywords: string[]; min_upvotes: number; lim: number }[]
+  subs: { id: string; topics: string[]; keywords: string[]; categories: string[]; min_upvotes: number; lim: number }[]
   /** [subscriber id, paper ids] of each digest sent (or left `sending`) to them that may carry a paper of the window. */
   sent: [string, string[]][]
 }
 
-/**
- * Chooses subscribers' papers (never one already sent to them). PostgreSQL does the text search: which papers of a
- * window each topic and keyword matches and how well (ts_rank_cd over the weighted search vector), once per window
- * and process; rankPapers does the rest per subscriber. Running that per batch in SQL cost 27 ms per 100 subscribers,
- * most of a digest's database time; now a batch is one round trip that reads the window's papers with their current
- * upvotes, the subscribers' preferences and their history.
- */
-export function createMatchRepository(sql: Sql, catalogue: readonly MatchTopic[] = TOPICS) {
-  // The catalogue travels as array parameters, never as SQL text: neither topics nor keywords can inject.
-  const slugs = catalogue.map((t) => t.slug)
-  const queries = catalogue.map((t) => t.query)
-  const weights = catalogue.map((t) => t.weights ?? '')
+/** A window's papers as the topic model and the category filters read them. */
+interface PaperRow {
+  id: string
+  version: string
+  title: string
+  summary: string
+  ai_keywords: string[]
+  arxiv_categories: string[]
+  arxiv_primary_category: string | null
+}
 
-  /** The papers of the window each query matches and their rank: every catalogue topic, or only the given keywords. */
-  const hitsStatement = (window: DayWindow, keywords: string[] | null) => Prisma.sql`
-    WITH window_papers AS MATERIALIZED (
-      SELECT p.id, p.search FROM papers p WHERE p.day BETWEEN ${window.fromDay}::date AND ${window.toDay}::date
+/** What the hits of a window are: topic → papers (with the model's probability), category → papers. */
+interface WindowHits {
+  topicHits: Map<string, Hit[]>
+  categoryHits: Map<string, Hit[]>
+}
+
+// Words ts_headline marks in a paper's text: control characters no title or abstract contains (ingest keeps text
+// as sent, but these two are never printable and never reach a digest).
+const MARK_START = '\u0002'
+const MARK_END = '\u0003'
+const MARKED = /\u0002([^\u0003]*)\u0003/g
+/** Per term of a keyword, its evidence in the paper: a quoted phrase, or a headline with the term's words marked. */
+function evidenceWords(evidence: string[]): string[] {
+  const words = new Map<string, string>()
+  const add = (word: string) => {
+    const key = word.toLowerCase()
+    if (!words.has(key)) words.set(key, word)
+  }
+  for (const item of evidence) {
+    if (item.startsWith('"')) add(item.slice(1, -1))
+    else for (const [, word] of item.matchAll(MARKED)) add(word!)
+  }
+  // a handful is enough to say why
+  return [...words.values()].slice(0, 5)
+}
+
+/**
+ * Chooses subscribers' papers (never one already sent to them). A paper's topics come from the topic model
+ * (src/topics), its categories from the arXiv lookup, both worked out once per window and process; PostgreSQL does
+ * the keyword search (websearch_to_tsquery over the weighted search vector, ts_rank_cd, and ts_headline for the words
+ * that matched), once per window, process and keyword; rankPapers does the rest per subscriber. A batch is one round
+ * trip that reads the window's papers with their current upvotes, the subscribers' preferences and their history.
+ */
+export function createMatchRepository(sql: Sql, options: { catalogue?: readonly MatchTopic[]; model?: TopicModel } = {}) {
+  const catalogue = options.catalogue ?? TOPICS
+  const model = options.model ?? shippedTopicModel()
+
+  /**
+   * The papers of the window each keyword matches, their rank, and which of the keyword's terms the paper has: a
+   * phrase as written, a word as the paper's own words ts_headline marks for it ("agents" → "Agentic").
+   */
+  const keywordHitsStatement = (window: DayWindow, keywords: string[]) => {
+    const terms = keywords.flatMap((keyword) => keywordTerms(keyword).map((term, i) => ({ keyword, i, ...term })))
+    return Prisma.sql`
+    WITH queries AS MATERIALIZED (
+      SELECT k.keyword, websearch_to_tsquery('english', k.keyword) AS tsq FROM unnest(${keywords}::text[]) AS k(keyword)
     ),
-    queries AS MATERIALIZED (
-      SELECT c.slug AS label, nullif(c.weights, '') AS weights, websearch_to_tsquery('english', c.query) AS tsq
-      FROM unnest(${slugs}::text[], ${queries}::text[], ${weights}::text[]) AS c(slug, query, weights)
-      WHERE ${keywords === null}
-      UNION ALL
-      SELECT k.keyword, NULL, websearch_to_tsquery('english', k.keyword)
-      FROM unnest(${keywords ?? []}::text[]) AS k(keyword)
+    terms AS MATERIALIZED (
+      SELECT t.keyword, t.ord, t.text, t.phrase, websearch_to_tsquery('english', t.text) AS tsq
+      FROM unnest(${terms.map((t) => t.keyword)}::text[], ${terms.map((t) => t.i)}::int[], ${terms.map((t) => t.text)}::text[],
+                  ${terms.map((t) => t.phrase)}::boolean[]) AS t(keyword, ord, text, phrase)
     )
-    SELECT q.label, w.id AS paper_id, ts_rank_cd(w.search, q.tsq) AS rank
+    SELECT q.keyword AS label, p.id AS paper_id, ts_rank_cd(p.search, q.tsq) AS rank,
+           (SELECT coalesce(jsonb_agg(CASE WHEN t.phrase THEN t.text
+                                           ELSE ts_headline('english', p.title || ' | ' || paperboy_keywords_text(p.ai_keywords) || ' | ' || p.summary,
+                                                            t.tsq, ${`StartSel=${MARK_START}, StopSel=${MARK_END}, HighlightAll=true`}) END ORDER BY t.ord), '[]')
+            FROM terms t WHERE t.keyword = q.keyword AND numnode(t.tsq) > 0 AND p.search @@ t.tsq) AS evidence
     FROM queries q
-    JOIN window_papers w
-      ON CASE WHEN q.weights IS NULL THEN w.search
-              ELSE ts_filter(w.search, string_to_array(lower(q.weights), NULL)::"char"[]) END @@ q.tsq
+    JOIN papers p ON p.day BETWEEN ${window.fromDay}::date AND ${window.toDay}::date AND p.search @@ q.tsq
     -- a stop-word-only keyword is an empty query: skip it rather than have Postgres log a notice per paper
     WHERE numnode(q.tsq) > 0`
+  }
+
+  const WINDOW_PAPERS = `
+    SELECT id, xmin::text AS version, title, summary, ai_keywords, arxiv_categories, arxiv_primary_category
+    FROM papers WHERE day BETWEEN $1::date AND $2::date`
 
   // One statement, so the fingerprint, the upvotes and the history are of one snapshot. Every insert, update or
   // delete of a paper changes the count or the sum of the row versions' transaction ids (a timestamp would not: two
@@ -89,7 +135,7 @@ export function createMatchRepository(sql: Sql, catalogue: readonly MatchTopic[]
     SELECT (SELECT count(*) || '/' || coalesce(sum(version), 0) FROM window_papers) AS fingerprint,
            (SELECT coalesce(jsonb_agg(jsonb_build_array(w.id, w.upvotes)), '[]') FROM window_papers w) AS papers,
            (SELECT coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'topics', s.topics, 'keywords', s.keywords,
-                     'min_upvotes', s.min_upvotes, 'lim', s.papers_per_email)), '[]')
+                     'categories', s.categories, 'min_upvotes', s.min_upvotes, 'lim', s.papers_per_email)), '[]')
             FROM subscribers s WHERE $4 AND s.id = ANY ($3::uuid[])) AS subs,
            (SELECT coalesce(jsonb_agg(jsonb_build_array(d.subscriber_id, d.paper_ids)), '[]')
             FROM deliveries d
@@ -103,30 +149,48 @@ export function createMatchRepository(sql: Sql, catalogue: readonly MatchTopic[]
     return rows[0]!
   }
 
+  // A paper's topics, by id and row version: a daily and a weekly window share most papers, and a paper is only
+  // classified again when its row changes (an ingest, the arXiv lookup).
+  const classified = new Map<string, { slug: string; probability: number }[]>()
+
+  async function classifyWindow(window: DayWindow): Promise<WindowHits> {
+    const { rows } = await sql.query<PaperRow>({ name: 'match-window-papers', text: WINDOW_PAPERS, values: [window.fromDay, window.toDay] })
+    const topicHits = new Map<string, Hit[]>()
+    const categoryHits = new Map<string, Hit[]>()
+    for (const p of rows) {
+      const topics = keptOrMade(classified, `${p.id}@${p.version}`, CLASSIFIED_KEPT, () =>
+        model.classify({ title: p.title, abstract: p.summary, keywords: p.ai_keywords, categories: p.arxiv_categories, primaryCategory: p.arxiv_primary_category }),
+      )
+      for (const { slug, probability } of topics) (topicHits.get(slug) ?? topicHits.set(slug, []).get(slug)!).push({ paperId: p.id, rank: probability })
+      for (const category of p.arxiv_categories) (categoryHits.get(category) ?? categoryHits.set(category, []).get(category)!).push({ paperId: p.id, rank: 1 })
+    }
+    return { topicHits, categoryHits }
+  }
+
   /**
    * The window's hits, kept per process while the window's papers are unchanged (the fingerprint read with every
-   * selection moves with any change, and a changed one starts a new entry). Topic hits are computed for the whole
-   * catalogue at once, keyword hits the first time a keyword is asked for. Only the most recent windows are kept.
+   * selection moves with any change, and a changed one starts a new entry). Topics and categories are worked out for
+   * the whole window at once, keyword hits the first time a keyword is asked for. Only the most recent windows are kept.
    */
-  const windows = new Map<string, { fingerprint: string; topics: Promise<Map<string, Hit[]>>; keywords: Map<string, Promise<Hit[]>> }>()
+  const windows = new Map<string, { fingerprint: string; topics: Promise<WindowHits>; keywords: Map<string, Promise<Hit[]>> }>()
   async function hitsFor(window: DayWindow, fingerprint: string, keywords: Iterable<string>) {
     const key = `${window.fromDay}/${window.toDay}`
     let entry = windows.get(key)
     if (!entry || entry.fingerprint !== fingerprint) {
       windows.delete(key)
       while (windows.size >= WINDOWS_KEPT) windows.delete(windows.keys().next().value!)
-      entry = { fingerprint, topics: computeHits(window, null), keywords: new Map() }
+      entry = { fingerprint, topics: classifyWindow(window), keywords: new Map() }
       windows.set(key, entry)
     }
     const wanted = [...new Set(keywords)]
     const missing = wanted.filter((k) => !entry.keywords.has(k))
     if (missing.length > 0) {
-      const computed = computeHits(window, missing)
+      const computed = computeKeywordHits(window, missing)
       for (const k of missing) entry.keywords.set(k, computed.then((byLabel) => byLabel.get(k) ?? []))
     }
     try {
-      const [topicHits, ...lists] = await Promise.all([entry.topics, ...wanted.map((k) => entry.keywords.get(k)!)])
-      return { topicHits: topicHits as Map<string, Hit[]>, keywordHits: new Map(wanted.map((k, i) => [k, lists[i] as Hit[]])) }
+      const [windowHits, ...lists] = await Promise.all([entry.topics, ...wanted.map((k) => entry.keywords.get(k)!)])
+      return { ...(windowHits as WindowHits), keywordHits: new Map(wanted.map((k, i) => [k, lists[i] as Hit[]])) }
     } catch (error) {
       // a failed computation is not kept: the next selection tries again
       if (windows.get(key) === entry) windows.delete(key)
@@ -134,11 +198,11 @@ export function createMatchRepository(sql: Sql, catalogue: readonly MatchTopic[]
     }
   }
 
-  async function computeHits(window: DayWindow, keywords: string[] | null): Promise<Map<string, Hit[]>> {
-    const query = hitsStatement(window, keywords)
-    const { rows } = await sql.query<{ label: string; paper_id: string; rank: number }>({ name: 'match-window-hits', text: query.text, values: query.values })
+  async function computeKeywordHits(window: DayWindow, keywords: string[]): Promise<Map<string, Hit[]>> {
+    const query = keywordHitsStatement(window, keywords)
+    const { rows } = await sql.query<{ label: string; paper_id: string; rank: number; evidence: string[] }>({ name: 'match-keyword-hits', text: query.text, values: query.values })
     const byLabel = new Map<string, Hit[]>()
-    for (const r of rows) (byLabel.get(r.label) ?? byLabel.set(r.label, []).get(r.label)!).push({ paperId: r.paper_id, rank: r.rank })
+    for (const r of rows) (byLabel.get(r.label) ?? byLabel.set(r.label, []).get(r.label)!).push({ paperId: r.paper_id, rank: r.rank, words: evidenceWords(r.evidence) })
     return byLabel
   }
 
@@ -178,7 +242,7 @@ export function createMatchRepository(sql: Sql, catalogue: readonly MatchTopic[]
       const asGiven = new Map(subscriberIds.map((id) => [id.toLowerCase(), id]))
       const subs = context.subs.map((s) => ({
         id: s.id,
-        prefs: { topics: s.topics, keywords: s.keywords, minUpvotes: s.min_upvotes, limit: s.lim },
+        prefs: { topics: s.topics, keywords: s.keywords, categories: s.categories, minUpvotes: s.min_upvotes, limit: s.lim },
       }))
       for (const { id, papers } of await rankAll(window, context, subs)) result.set(asGiven.get(id) ?? id, papers)
       return result
@@ -189,6 +253,8 @@ export type MatchRepository = ReturnType<typeof createMatchRepository>
 
 /** Windows whose hits a process keeps: today's daily and weekly windows, and the previous day's around midnight. */
 const WINDOWS_KEPT = 4
+/** Papers whose topics a process keeps: a few weeks of Daily Papers. */
+const CLASSIFIED_KEPT = 5_000
 const NONE: ReadonlySet<string> = new Set()
 
 function checkWindow(window: DayWindow): void {

@@ -6,10 +6,14 @@ export interface MatchedPaper {
   matched: string[]
 }
 
-/** A paper a query matched, and how well (PostgreSQL's ts_rank_cd, a `real`). */
+/**
+ * A paper a topic, category or keyword matched, and how well: the topic model's probability, 1 for a category, or
+ * PostgreSQL's ts_rank_cd (a `real`) for a keyword, with the paper's words that answered the keyword.
+ */
 export interface Hit {
   paperId: string
   rank: number
+  words?: readonly string[]
 }
 
 export interface Preferences {
@@ -17,6 +21,8 @@ export interface Preferences {
   topics: readonly string[]
   /** Web-search strings, each its own query. */
   keywords: readonly string[]
+  /** arXiv categories (cs.CL, …); a paper listed in one matches. */
+  categories: readonly string[]
   minUpvotes: number
   limit: number
 }
@@ -25,6 +31,7 @@ export interface RankContext {
   /** The catalogue in its order (a topic's position orders the reasons a paper matched). */
   catalogue: readonly { slug: string; name: string }[]
   topicHits: ReadonlyMap<string, readonly Hit[]>
+  categoryHits: ReadonlyMap<string, readonly Hit[]>
   keywordHits: ReadonlyMap<string, readonly Hit[]>
   /** The window's papers and their current upvotes; a hit on a paper not here is ignored. */
   upvotes: ReadonlyMap<string, number>
@@ -33,12 +40,22 @@ export interface RankContext {
 }
 
 /**
- * Pure. A subscriber's papers: every paper of the window one of their topics or keywords matched (all of the window's
- * papers when they chose neither), with at least their minimum upvotes, never one already sent; most upvoted first,
- * then most relevant (the sum of the ranks of every query that matched, so a paper answering several interests wins
- * ties), then by id; at most `limit`. `matched` names the topics (in catalogue order) then the keywords (in the
- * subscriber's order); a slug or keyword listed twice is one reason, and a keyword spelled exactly like one of the
- * subscriber's topic names is that topic's reason only.
+ * Why a keyword matched a paper: the keyword, and the paper's words that answered it when they say more than the
+ * keyword does ("RL OR \"reinforcement learning\" (reinforcement learning)").
+ */
+export function keywordReason(keyword: string, words: readonly string[] | undefined): string {
+  const shown = (words ?? []).filter((w) => w.toLowerCase() !== keyword.toLowerCase())
+  return shown.length > 0 ? `${keyword} (${shown.join(', ')})` : keyword
+}
+
+/**
+ * Pure. A subscriber's papers: every paper of the window one of their topics, arXiv categories or keywords matched
+ * (all of the window's papers when they chose none), with at least their minimum upvotes, never one already sent;
+ * most upvoted first, then most relevant (the sum of the ranks of every match, so a paper answering several interests
+ * wins ties), then by id; at most `limit`. `matched` says why: the topic names (in catalogue order), the categories,
+ * then each keyword with the words that answered it (in the subscriber's order); a slug, category or keyword listed
+ * twice is one reason, and a keyword spelled exactly like one of the subscriber's topic names is that topic's reason
+ * only.
  */
 export function rankPapers(prefs: Preferences, context: RankContext): MatchedPaper[] {
   const candidates = new Map<string, { relevance: number; matched: string[] }>()
@@ -46,13 +63,13 @@ export function rankPapers(prefs: Preferences, context: RankContext): MatchedPap
     const upvotes = context.upvotes.get(paperId)
     return upvotes !== undefined && upvotes >= prefs.minUpvotes && !context.sent.has(paperId)
   }
-  const add = (hits: readonly Hit[] | undefined, label: string) => {
+  const add = (hits: readonly Hit[] | undefined, label: (hit: Hit) => string) => {
     for (const hit of hits ?? []) {
       if (!eligible(hit.paperId)) continue
       const candidate = candidates.get(hit.paperId) ?? candidates.set(hit.paperId, { relevance: 0, matched: [] }).get(hit.paperId)!
       // PostgreSQL ranks are `real`s; summing them as such keeps relevance what SQL's sum(real) gives
       candidate.relevance = Math.fround(candidate.relevance + hit.rank)
-      candidate.matched.push(label)
+      candidate.matched.push(label(hit))
     }
   }
 
@@ -61,12 +78,13 @@ export function rankPapers(prefs: Preferences, context: RankContext): MatchedPap
   for (const topic of context.catalogue) {
     if (!topics.has(topic.slug)) continue
     topicNames.add(topic.name)
-    add(context.topicHits.get(topic.slug), topic.name)
+    add(context.topicHits.get(topic.slug), () => topic.name)
   }
+  for (const category of new Set(prefs.categories)) add(context.categoryHits.get(category), () => category)
   for (const keyword of new Set(prefs.keywords)) {
-    if (!topicNames.has(keyword)) add(context.keywordHits.get(keyword), keyword)
+    if (!topicNames.has(keyword)) add(context.keywordHits.get(keyword), (hit) => keywordReason(keyword, hit.words))
   }
-  if (prefs.topics.length === 0 && prefs.keywords.length === 0) {
+  if (prefs.topics.length === 0 && prefs.keywords.length === 0 && prefs.categories.length === 0) {
     for (const paperId of context.upvotes.keys()) if (eligible(paperId)) candidates.set(paperId, { relevance: 0, matched: [] })
   }
 

@@ -129,7 +129,7 @@ export async function createRenderer(templatesDir = TEMPLATES_DIR): Promise<Rend
 /** A digest with every optional field both present and absent, to check the cut templates against the whole. */
 const samplePaper = (n: number, full: boolean): DigestPaper => ({
   number: n, title: `Title ${n} & <b>`, url: `https://example.org/papers/${n}?a=1&b=2`, authors: 'A "B" C', organization: full ? 'Org' : null,
-  upvotes: n * 7, githubUrl: full ? 'https://github.com/o/r' : null, githubStars: full ? 12 : null, summary: `Summary ${n} ▲ …`, matched: full ? 'Agents, "x"' : '',
+  upvotes: n * 7, githubUrl: full ? 'https://github.com/o/r' : null, githubStars: full ? 12 : null, category: full ? 'cs.CL' : null, summary: `Summary ${n} ▲ …`, matched: full ? 'Agents, "x"' : '',
 })
 const SAMPLE_DIGEST: DigestData = {
   email: 'a@example.org', homeUrl: 'https://example.org/', senderName: 'Paperboy', footerReason: 'why', manageUrl: 'https://example.org/m',

@@ -18,6 +18,8 @@ export interface DigestPaper {
   upvotes: number
   githubUrl: string | null
   githubStars: number | null
+  /** arXiv's primary category, once the lookup has answered. */
+  category: string | null
   summary: string
   matched: string
 }

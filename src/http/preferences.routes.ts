@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { signLink } from '../links/tokens.ts'
 import { Preferences, PreferencesBody, PreferencesForm } from '../subscribers/subscriber.schemas.ts'
-import { TOPICS } from '../topics/catalogue.ts'
+import { ARXIV_CATEGORIES, COMMON_CATEGORIES } from '../arxiv/categories.ts'
+import { TOPICS_BY_GROUP } from '../topics/catalogue.ts'
 import { TokenParams } from './confirm.routes.ts'
 import type { RouteDeps } from './route-deps.ts'
 
@@ -10,6 +11,7 @@ const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Frida
 const HOURS = Array.from({ length: 24 }, (_, value) => ({ value, name: `${String(value).padStart(2, '0')}:00` }))
 const TIMEZONES = Intl.supportedValuesOf('timeZone')
 const SMALL_BODY = 32 * 1024
+const COMMON = COMMON_CATEGORIES.map((code) => ({ code, name: ARXIV_CATEGORIES[code]! }))
 
 export const preferencesRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { deps }) => {
   const page = async (token: string, saved: boolean, notice: string | null = null) => {
@@ -18,7 +20,10 @@ export const preferencesRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, {
       title: 'Your preferences',
       prefs: preferences,
       saved,
-      topics: TOPICS,
+      topicGroups: TOPICS_BY_GROUP,
+      commonCategories: COMMON,
+      // Categories the subscriber chose beyond the common ones, typed in a text field.
+      moreCategories: preferences.categories.filter((c) => !COMMON_CATEGORIES.includes(c)).join(' '),
       weekdays: WEEKDAYS,
       hours: HOURS,
       timezones: TIMEZONES,

@@ -5,10 +5,13 @@ import type { Redis } from 'ioredis'
 import { z } from 'zod'
 import { AppError } from '../errors.ts'
 import { SubscribeBody, SubscribeForm } from '../subscribers/subscriber.schemas.ts'
-import { TOPICS } from '../topics/catalogue.ts'
+import { ARXIV_CATEGORIES } from '../arxiv/categories.ts'
+import { TOPICS, TOPICS_BY_GROUP } from '../topics/catalogue.ts'
 import type { RouteDeps } from './route-deps.ts'
 
 /** Same status and body whatever the address's state: the response must not reveal who is subscribed. */
+const CATEGORY_LIST = Object.entries(ARXIV_CATEGORIES).map(([code, name]) => ({ code, name }))
+
 export const ACCEPTED = {
   status: 'accepted',
   message: 'Thanks! If this address can receive email, a message is on its way: follow it to confirm your subscription.',
@@ -75,7 +78,7 @@ async function limiterConnection(app: FastifyInstance, shared: Redis): Promise<R
 
 export const subscriptionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { deps }) => {
   app.get('/', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').send(deps.pages.render('landing', { title: 'Trending AI papers in your inbox', topics: TOPICS })),
+    reply.type('text/html; charset=utf-8').send(deps.pages.render('landing', { title: 'Trending AI papers in your inbox', topicGroups: TOPICS_BY_GROUP })),
   )
 
   app.post('/subscribe', { bodyLimit: SMALL_BODY, schema: { hide: true } }, async (request, reply) => {
@@ -103,7 +106,13 @@ export const subscriptionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, 
 
   app.get(
     '/api/topics',
-    { schema: { summary: 'The topic catalogue', response: { 200: z.array(z.object({ slug: z.string(), name: z.string(), description: z.string() })) } } },
-    async () => TOPICS.map(({ slug, name, description }) => ({ slug, name, description })),
+    { schema: { summary: 'The topic catalogue', response: { 200: z.array(z.object({ slug: z.string(), name: z.string(), description: z.string(), group: z.string() })) } } },
+    async () => TOPICS.map(({ slug, name, description, group }) => ({ slug, name, description, group })),
+  )
+
+  app.get(
+    '/api/categories',
+    { schema: { summary: 'The arXiv categories a subscriber may filter on', response: { 200: z.array(z.object({ code: z.string(), name: z.string() })) } } },
+    async () => CATEGORY_LIST,
   )
 }

@@ -2,6 +2,17 @@ import type { Db, Sql } from '../db/client.ts'
 import type { PaperForDigest } from '../digests/digest-content.ts'
 import { Prisma, type Paper } from '../generated/prisma/client.ts'
 import { dedupeById, type PaperInput } from './paper.schemas.ts'
+import type { ArxivEntry } from '../arxiv/arxiv-feed.ts'
+
+/** A well-formed id the arXiv API did not know is asked about again this many times, hours apart (1, 2, 4, 8 h). */
+export const ARXIV_MISSING_ATTEMPTS = 5
+
+/** What the arXiv lookup learned of a batch of papers. */
+export interface ArxivResults {
+  found: ReadonlyMap<string, Pick<ArxivEntry, 'categories' | 'primaryCategory' | 'comment' | 'journalRef'>>
+  missing: readonly string[]
+  invalid: readonly string[]
+}
 
 export interface UpsertResult {
   inserted: number
@@ -41,7 +52,8 @@ const CHANGED = Prisma.raw(
 // What a digest, a browser view or a feed shows of a paper, by id: a named (prepared) statement through pg, run once per
 // send batch (Prisma's findMany cost more client CPU than PostgreSQL spent on the query, and read every column).
 const FOR_DIGEST = `
-  SELECT id, title, summary, ai_summary AS "aiSummary", authors, organization, upvotes, github_repo AS "githubRepo", github_stars AS "githubStars"
+  SELECT id, title, summary, ai_summary AS "aiSummary", authors, organization, upvotes, github_repo AS "githubRepo", github_stars AS "githubStars",
+         arxiv_primary_category AS "primaryCategory"
   FROM papers WHERE id = ANY ($1::text[])`
 
 /** The only database access for papers. */
@@ -118,6 +130,44 @@ export function createPaperRepository(db: Db, sql: Sql) {
     async latestDay(): Promise<string | null> {
       const [row] = await db.$queryRaw<{ day: string | null }[]>`SELECT max(day)::text AS day FROM papers`
       return row?.day ?? null
+    },
+
+    /**
+     * Papers the arXiv lookup should ask about now, newest first: never asked (or the API failed), or unknown to the
+     * API and due for another try (hours apart, doubling, ARXIV_MISSING_ATTEMPTS in all).
+     */
+    async openArxivLookups(limit: number, now: Date): Promise<string[]> {
+      const rows = await db.$queryRaw<{ id: string }[]>`
+        SELECT id FROM papers
+        WHERE arxiv_status IN ('pending', 'missing')
+          AND (arxiv_status = 'pending'
+               OR (arxiv_attempts < ${ARXIV_MISSING_ATTEMPTS}
+                   AND arxiv_checked_at <= ${now}::timestamptz - make_interval(hours => 1 << (arxiv_attempts - 1))))
+        ORDER BY day DESC, id
+        LIMIT ${limit}`
+      return rows.map((r) => r.id)
+    },
+
+    /** Stores what the arXiv API said, in one statement: the metadata of found papers, the status of the others. */
+    async recordArxiv(results: ArxivResults, now: Date): Promise<number> {
+      const rows = [
+        ...[...results.found].map(([id, e]) => ({ id, status: 'found', categories: e.categories, primary: e.primaryCategory, comment: e.comment, journal_ref: e.journalRef })),
+        ...results.missing.map((id) => ({ id, status: 'missing', categories: null, primary: null, comment: null, journal_ref: null })),
+        ...results.invalid.map((id) => ({ id, status: 'invalid', categories: null, primary: null, comment: null, journal_ref: null })),
+      ]
+      if (rows.length === 0) return 0
+      return db.$executeRaw`
+        UPDATE papers p SET
+          arxiv_status = r.status::arxiv_status,
+          arxiv_attempts = p.arxiv_attempts + 1,
+          arxiv_checked_at = ${now}::timestamptz,
+          arxiv_categories = coalesce(r.categories, p.arxiv_categories),
+          arxiv_primary_category = coalesce(r."primary", p.arxiv_primary_category),
+          arxiv_comment = coalesce(r.comment, p.arxiv_comment),
+          arxiv_journal_ref = coalesce(r.journal_ref, p.arxiv_journal_ref)
+        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+          AS r(id text, status text, categories text[], "primary" text, comment text, journal_ref text)
+        WHERE p.id = r.id`
     },
 
     /** The day's papers, most upvoted first (ties by id, so the order is stable). */

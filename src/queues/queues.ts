@@ -2,11 +2,13 @@ import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq'
 import { batchPerTurn } from '../runtime/batch-per-turn.ts'
 
 /** Queue names are kebab-case nouns; jobs carry ids only — the database is the source of truth. */
-export const QUEUE = { ingest: 'paper-ingest', plan: 'digest-plan', send: 'email-send' } as const
+export const QUEUE = { ingest: 'paper-ingest', enrich: 'arxiv-enrich', plan: 'digest-plan', send: 'email-send' } as const
 
 export interface JobData {
   /** No date: the scheduled poll (today and yesterday, UTC). */
   [QUEUE.ingest]: { date?: string }
+  /** Looks up every paper still waiting for its arXiv metadata. */
+  [QUEUE.enrich]: Record<string, never>
   /** No date: scheduled planning of whoever is due now; a date: that edition for everyone due that day, now. */
   [QUEUE.plan]: { editionDate?: string }
   [QUEUE.send]: { deliveryIds: string[] }
@@ -24,6 +26,7 @@ export const SEND_BATCH = 100
 
 export interface Queues {
   ingest: Queue<JobData[typeof QUEUE.ingest]>
+  enrich: Queue<JobData[typeof QUEUE.enrich]>
   plan: Queue<JobData[typeof QUEUE.plan]>
   send: Queue<JobData[typeof QUEUE.send]>
   /**
@@ -37,6 +40,8 @@ export interface Queues {
    * with that shared call.
    */
   enqueueSend(deliveryId: string): Promise<void>
+  /** An arXiv lookup of the papers waiting for one; while one is queued, asking again adds nothing. */
+  enqueueEnrich(): Promise<void>
   close(): Promise<void>
 }
 
@@ -44,6 +49,7 @@ export function createQueues(connection: ConnectionOptions, prefix = 'paperboy',
   const defaults = retryDelayMs === undefined ? DEFAULT_JOB_OPTIONS : { ...DEFAULT_JOB_OPTIONS, backoff: { type: 'exponential', delay: retryDelayMs } }
   const options = { connection, prefix, defaultJobOptions: defaults }
   const ingest = new Queue<JobData[typeof QUEUE.ingest]>(QUEUE.ingest, { ...options, defaultJobOptions: { ...defaults, attempts: 3 } })
+  const enrich = new Queue<JobData[typeof QUEUE.enrich]>(QUEUE.enrich, { ...options, defaultJobOptions: { ...defaults, attempts: 5, backoff: { type: 'exponential', delay: 30_000 } } })
   const plan = new Queue<JobData[typeof QUEUE.plan]>(QUEUE.plan, { ...options, defaultJobOptions: { ...defaults, attempts: 3 } })
   const send = new Queue<JobData[typeof QUEUE.send]>(QUEUE.send, options)
   async function enqueueSends(deliveryIds: readonly string[], { idPrefix = 'send' } = {}): Promise<void> {
@@ -63,12 +69,16 @@ export function createQueues(connection: ConnectionOptions, prefix = 'paperboy',
 
   return {
     ingest,
+    enrich,
     plan,
     send,
     enqueueSends,
     enqueueSend,
+    async enqueueEnrich() {
+      await enrich.add('enrich-papers', {}, { deduplication: { id: 'arxiv-enrich' } })
+    },
     async close() {
-      await Promise.all([ingest.close(), plan.close(), send.close()])
+      await Promise.all([ingest.close(), enrich.close(), plan.close(), send.close()])
     },
   }
 }

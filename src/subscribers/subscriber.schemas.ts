@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { canonicalCategory } from '../arxiv/categories.ts'
 import { isTimeZone } from '../digests/schedule.ts'
 import { TOPICS, unknownTopics } from '../topics/catalogue.ts'
 import { parseEmailAddress } from './email-address.ts'
@@ -40,6 +41,19 @@ export const Keywords = z
   .max(KEYWORDS_MAX, `at most ${KEYWORDS_MAX} keyword filters`)
   .transform((list) => [...new Set(list)])
 
+export const CATEGORIES_MAX = 30
+export const Categories = z
+  .array(z.string().max(32), { error: 'categories must be a list of arXiv categories such as cs.CL' })
+  .max(CATEGORIES_MAX, `at most ${CATEGORIES_MAX} arXiv categories`)
+  .transform((list, ctx) => {
+    const unknown = list.filter((c) => !canonicalCategory(c))
+    if (unknown.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `unknown arXiv categor${unknown.length === 1 ? 'y' : 'ies'}: ${unknown.join(', ')} (GET /api/categories lists them)` })
+      return z.NEVER
+    }
+    return [...new Set(list.map((c) => canonicalCategory(c)!))]
+  })
+
 export const TimeZone = z.string().max(64).refine(isTimeZone, 'timezone must be an IANA time zone such as Europe/Paris')
 
 export const SubscribeBody = z.strictObject({
@@ -55,6 +69,7 @@ export const Frequency = z.enum(['daily', 'weekly'])
 export const PreferencesBody = z.strictObject({
   topics: TopicSlugs.optional(),
   keywords: Keywords.optional(),
+  categories: Categories.optional(),
   minUpvotes: z.number().int().min(0).max(100_000).optional(),
   papersPerEmail: z.number().int().min(1).max(50).optional(),
   frequency: Frequency.optional(),
@@ -71,6 +86,7 @@ export const Preferences = z.object({
   status: z.enum(['pending', 'active', 'unsubscribed', 'bounced']),
   topics: z.array(z.string()),
   keywords: z.array(z.string()),
+  categories: z.array(z.string()),
   minUpvotes: z.number().int(),
   papersPerEmail: z.number().int(),
   frequency: Frequency,
@@ -92,6 +108,8 @@ export const PreferencesForm = FormFields
     PreferencesBody.parse({
       topics: asList(f.topics),
       keywords: String(f.keywords ?? '').split(/\r?\n/).map((s) => s.trim()).filter(Boolean),
+      // Ticked common categories, and any others typed in, separated by spaces or commas.
+      categories: [...asList(f.categories), ...String(f.moreCategories ?? '').split(/[\s,]+/).filter(Boolean)],
       minUpvotes: formNumber(f.minUpvotes),
       papersPerEmail: formNumber(f.papersPerEmail),
       frequency: f.frequency,

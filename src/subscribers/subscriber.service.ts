@@ -98,6 +98,7 @@ export function createSubscriberService(deps: Deps) {
     status: s.status,
     topics: s.topics,
     keywords: s.keywords,
+    categories: s.categories,
     minUpvotes: s.minUpvotes,
     papersPerEmail: s.papersPerEmail,
     frequency: s.frequency,

@@ -296,8 +296,8 @@ async function fanOut(workerCount: number, editionDate: string): Promise<RunResu
   log(`run with ${workerCount} worker(s): edition ${editionDate}, ${papers} papers ingested`)
 
   // The sample's expected papers, chosen before anything is sent (afterwards they would be "already sent").
-  const { rows: sampleRows } = await db.query<{ id: string; email: string; topics: string[]; keywords: string[]; min_upvotes: number; papers_per_email: number; frequency: 'daily' | 'weekly'; due: boolean; skip_empty: boolean }>(
-    `SELECT id::text, email, topics, keywords, min_upvotes, papers_per_email, frequency::text AS frequency, skip_empty,
+  const { rows: sampleRows } = await db.query<{ id: string; email: string; topics: string[]; keywords: string[]; categories: string[]; min_upvotes: number; papers_per_email: number; frequency: 'daily' | 'weekly'; due: boolean; skip_empty: boolean }>(
+    `SELECT id::text, email, topics, keywords, categories, min_upvotes, papers_per_email, frequency::text AS frequency, skip_empty,
             (status = 'active' AND NOT paused AND (frequency = 'daily' OR weekly_day = $1)) AS due
      FROM subscribers ORDER BY md5(id::text || $2) LIMIT ${SAMPLE}`,
     [weekday(editionDate), editionDate],
@@ -305,7 +305,7 @@ async function fanOut(workerCount: number, editionDate: string): Promise<RunResu
   const expected = new Map<string, { due: boolean; skipEmpty: boolean; papers: MatchedPaper[] }>()
   for (const s of sampleRows) {
     const papers = await matches.selectForSubscriber({
-      subscriberId: s.id, topics: s.topics, keywords: s.keywords, minUpvotes: s.min_upvotes, limit: s.papers_per_email, ...digestWindow(editionDate, s.frequency),
+      subscriberId: s.id, topics: s.topics, keywords: s.keywords, categories: s.categories, minUpvotes: s.min_upvotes, limit: s.papers_per_email, ...digestWindow(editionDate, s.frequency),
     })
     expected.set(s.email, { due: s.due, skipEmpty: s.skip_empty, papers })
   }

@@ -252,9 +252,12 @@ describe('the paper repository', () => {
     const found = await papers.findByIds([rows[2]!.id, 'no-such-paper', bare.id, withRepo.id])
 
     expect(found.map((p) => p.id)).toEqual([rows[2]!.id, bare.id, withRepo.id])
-    const pick = (p: PaperInput) => ({ id: p.id, title: p.title, summary: p.summary, aiSummary: p.aiSummary, authors: p.authors, organization: p.organization, upvotes: p.upvotes, githubRepo: p.githubRepo, githubStars: p.githubStars })
+    const pick = (p: PaperInput, primaryCategory: string | null = null) => ({ id: p.id, title: p.title, summary: p.summary, aiSummary: p.aiSummary, authors: p.authors, organization: p.organization, upvotes: p.upvotes, githubRepo: p.githubRepo, githubStars: p.githubStars, primaryCategory })
     expect(found[1]).toEqual(pick(bare))
     expect(found[2]).toEqual(pick(withRepo))
+    // the arXiv lookup's primary category, once it has answered
+    await papers.recordArxiv({ found: new Map([[withRepo.id, { categories: ['cs.CL', 'cs.AI'], primaryCategory: 'cs.CL', comment: null, journalRef: null }]]), missing: [], invalid: [] }, new Date())
+    expect((await papers.findByIds([withRepo.id]))[0]).toEqual(pick(withRepo, 'cs.CL'))
     expect(await papers.findByIds([])).toEqual([])
   })
 

@@ -78,7 +78,7 @@ describe('a day of papers, end to end', () => {
     expect(upvotes).toEqual([...upvotes].sort((a, b) => b - a))
 
     expect(titlesIn(mailTo(decoding)[0]!)).toEqual([june.byTitle('VIA-SD').title, june.byTitle('MuJoCo-Drones-Gym').title])
-    expect(mailTo(decoding)[0]!.parsed.text).toContain('Matched: "speculative decoding"')
+    expect(mailTo(decoding)[0]!.parsed.text).toContain('Why: "speculative decoding"')
 
     expect(mailTo(weeklyOtherDay)).toHaveLength(0)
     expect(titlesIn(mailTo(weeklyToday)[0]!)).toHaveLength(2)

@@ -3,7 +3,7 @@ import { authorLine, buildDigestContent, safeHttpUrl, shortSummary, type PaperFo
 
 const aPaper = (over: Partial<PaperForDigest> = {}): PaperForDigest => ({
   id: '2606.13681', title: 'EvoArena', summary: 'An abstract.', aiSummary: null, authors: ['Ada', 'Grace'],
-  organization: null, upvotes: 5, githubRepo: null, githubStars: null, ...over,
+  organization: null, upvotes: 5, githubRepo: null, githubStars: null, primaryCategory: null, ...over,
 })
 
 describe('digest content', () => {

@@ -14,6 +14,7 @@ function context(over: Partial<RankContext> = {}): RankContext {
       ['agents', hits(['p1', 0.5], ['p2', 0.1])],
       ['rl', hits(['p2', 0.2], ['p3', 0.3])],
     ]),
+    categoryHits: new Map([['cs.RO', hits(['p6', 1])]]),
     keywordHits: new Map([
       ['planning', hits(['p1', 0.25], ['p4', 0.1])],
       ['Agents', hits(['p5', 0.9])],
@@ -23,7 +24,7 @@ function context(over: Partial<RankContext> = {}): RankContext {
     ...over,
   }
 }
-const prefs = (over: Partial<Parameters<typeof rankPapers>[0]> = {}) => ({ topics: [], keywords: [], minUpvotes: 0, limit: 50, ...over })
+const prefs = (over: Partial<Parameters<typeof rankPapers>[0]> = {}) => ({ topics: [], keywords: [], categories: [], minUpvotes: 0, limit: 50, ...over })
 const ids = (list: { paperId: string }[]) => list.map((p) => p.paperId)
 
 describe('rankPapers', () => {

@@ -25,6 +25,7 @@ function papers(): PaperForDigest[] {
     upvotes: paper.upvotes,
     githubRepo: paper.githubRepo ?? null,
     githubStars: paper.githubStars ?? null,
+    primaryCategory: null,
   }))
 }
 

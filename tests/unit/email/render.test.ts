@@ -75,7 +75,7 @@ describe('createRenderer', () => {
     const renderer = await createRenderer()
     const paper = (id: string, over: Partial<DigestPaper> = {}): DigestPaper => ({
       number: 1, title: `Paper ${id}: “quotes” & <tags> — ▲`, url: `https://huggingface.co/papers/${id}`, authors: 'Ada, Grace et al.',
-      organization: 'Lab', upvotes: 42, githubUrl: 'https://github.com/a/b', githubStars: 7, summary: `Summary of ${id}, cut…`, matched: 'Agents', ...over,
+      organization: 'Lab', upvotes: 42, githubUrl: 'https://github.com/a/b', githubStars: 7, category: 'cs.CL', summary: `Summary of ${id}, cut…`, matched: 'Agents', ...over,
     })
     const digest = (papers: DigestPaper[], who: string): DigestData => ({
       email: `${who}@example.org`, homeUrl: 'https://p.example/', senderName: 'Paperboy', footerReason: 'why',
@@ -102,7 +102,7 @@ describe('createRenderer', () => {
 
   it('gives each recipient their own links and address in the head and tail shared with other recipients, escaped as render does', async () => {
     const renderer = await createRenderer()
-    const paper: DigestPaper = { number: 1, title: 'T', url: 'https://huggingface.co/papers/1', authors: 'A', organization: null, upvotes: 1, githubUrl: null, githubStars: null, summary: 'S', matched: '' }
+    const paper: DigestPaper = { number: 1, title: 'T', url: 'https://huggingface.co/papers/1', authors: 'A', organization: null, upvotes: 1, githubUrl: null, githubStars: null, category: null, summary: 'S', matched: '' }
     const whos = ['plain', 'x&y', 'q"uote', "ap'os", 'lt<gt>', 'back`tick=eq', 'PBRECIPIENT0XEMAILQ', 'ünï']
     const blocks = new Map<string, Buffer>()
     for (const [i, who] of whos.entries()) {
@@ -136,7 +136,7 @@ describe('createRenderer', () => {
 
   it('renders the head per recipient when it reads the papers (here their count, beside an intro that does not say it)', async () => {
     await withChangedDigest('<mj-title>{{heading}}, {{dateLabel}}</mj-title>', '<mj-title>{{heading}}, {{dateLabel}} ({{papers.length}})</mj-title>', async (renderer) => {
-      const paper = (n: number): DigestPaper => ({ number: n, title: `T${n}`, url: `https://huggingface.co/papers/${n}`, authors: 'A', organization: null, upvotes: 1, githubUrl: null, githubStars: null, summary: 'S', matched: '' })
+      const paper = (n: number): DigestPaper => ({ number: n, title: `T${n}`, url: `https://huggingface.co/papers/${n}`, authors: 'A', organization: null, upvotes: 1, githubUrl: null, githubStars: null, category: null, summary: 'S', matched: '' })
       const blocks = new Map<string, Buffer>()
       for (const papers of [[paper(1), paper(2)], [paper(1)], [paper(1), paper(2), paper(3)]]) {
         const data: DigestData = {
@@ -151,11 +151,11 @@ describe('createRenderer', () => {
   })
 
   it('renders a digest whole when its paper block needs more than the paper (here the heading, through ../)', async () => {
-    await withChangedDigest('Matched: {{matched}}', 'Matched: {{matched}} ({{../heading}})', async (renderer) => {
+    await withChangedDigest('Why: {{matched}}', 'Matched: {{matched}} ({{../heading}})', async (renderer) => {
       const data: DigestData = {
         email: 'a@example.org', homeUrl: 'https://p.example/', senderName: 'Paperboy', footerReason: 'why', manageUrl: 'https://p.example/m',
         unsubscribeUrl: 'https://p.example/u', viewUrl: 'https://p.example/v', dateLabel: 'Friday', heading: 'Own heading', intro: '1 paper',
-        papers: [{ number: 1, title: 'T', url: 'https://huggingface.co/papers/1', authors: 'A', organization: null, upvotes: 1, githubUrl: null, githubStars: null, summary: 'S', matched: 'Agents' }],
+        papers: [{ number: 1, title: 'T', url: 'https://huggingface.co/papers/1', authors: 'A', organization: null, upvotes: 1, githubUrl: null, githubStars: null, category: null, summary: 'S', matched: 'Agents' }],
       }
       const blocks = new Map<string, Buffer>()
       const sent = renderer.renderDigest(data, blocks)

@@ -1,0 +1,65 @@
+import { TOPICS } from '../../src/topics/catalogue.ts'
+import { shippedTopicModel, type TopicModel } from '../../src/topics/topic-model.ts'
+import { loadDataset } from './dataset.ts'
+import { macro, topicFigures, type TopicFigures } from './metrics.ts'
+import type { Example } from './train.ts'
+
+/**
+ * npm run eval — how well the shipped topic model (the code that decides a paper's topics in every digest) agrees with
+ * the labelled papers: per topic precision, recall, F1 and support on the held-out papers (never trained or tuned on)
+ * and on the dev papers (trained on), and the papers it got wrong. Prints figures; never fails.
+ * `-- --errors dev` lists the dev papers' errors as well.
+ */
+
+const MIN_SUPPORT = 5
+const TARGET = 0.9
+const slugs = TOPICS.map((t) => t.slug)
+const pct = (x: number) => x.toFixed(2)
+
+function score(model: TopicModel, examples: readonly Example[], withCategories = true) {
+  return examples.map((e) => {
+    const paper = withCategories ? e.paper : { ...e.paper, categories: [], primaryCategory: null }
+    return { id: e.id, labelled: e.topics, predicted: model.classify(paper).map((c) => c.slug) }
+  })
+}
+
+function table(title: string, figures: TopicFigures[]) {
+  console.log(`\n${title}`)
+  console.log(`${'topic'.padEnd(24)} support  sent   precision  recall  F1`)
+  for (const f of figures) {
+    const flag = f.support >= MIN_SUPPORT && (f.precision < TARGET || f.recall < TARGET) ? '  < 0.9' : f.support < MIN_SUPPORT ? '  (fewer than 5: not counted)' : ''
+    console.log(`${f.slug.padEnd(24)} ${String(f.support).padStart(7)} ${String(f.predicted).padStart(5)}   ${pct(f.precision).padStart(9)}  ${pct(f.recall).padStart(6)}  ${pct(f.f1)}${flag}`)
+  }
+  const m = macro(figures, MIN_SUPPORT)
+  const met = figures.filter((f) => f.support >= MIN_SUPPORT && f.precision >= TARGET && f.recall >= TARGET).length
+  console.log(`macro over the ${m.topics} topics with ≥ ${MIN_SUPPORT} papers: precision ${pct(m.precision)}  recall ${pct(m.recall)}  F1 ${pct(m.f1)}; ${met} of ${m.topics} reach ${TARGET} on both`)
+}
+
+function errors(title: string, figures: TopicFigures[], titles: Map<string, string>) {
+  console.log(`\n${title}`)
+  for (const f of figures) {
+    if (f.falsePositives.length + f.falseNegatives.length === 0) continue
+    console.log(`  ${f.slug}`)
+    for (const id of f.falsePositives) console.log(`    sent, not about it   ${id.padEnd(11)} ${titles.get(id)}`)
+    for (const id of f.falseNegatives) console.log(`    about it, not sent   ${id.padEnd(11)} ${titles.get(id)}`)
+  }
+}
+
+const { labels, dev, heldOut } = await loadDataset()
+const model = shippedTopicModel()
+const titles = new Map(labels.map((l) => [l.id, l.title]))
+const covered = labels.filter((l) => l.topics.length > 0).length
+const heldOutFigures = topicFigures(slugs, score(model, heldOut))
+const devFigures = topicFigures(slugs, score(model, dev))
+const textOnly = macro(topicFigures(slugs, score(model, heldOut, false)), MIN_SUPPORT)
+const all = score(model, [...dev, ...heldOut])
+
+console.log(`Topic model ${model.fingerprint}: ${TOPICS.length} topics, trained on the ${dev.length} dev papers (npm run train:topics)`)
+console.log(`Labelled set: ${labels.length} papers read by hand (tests/eval/labels.json, guide in tests/eval/LABELLING.md); held-out ${heldOut.length}, dev ${dev.length}`)
+console.log(`Catalogue coverage: ${covered} of ${labels.length} labelled papers (${((100 * covered) / labels.length).toFixed(1)} %) are mainly about at least one topic; the model gives ${all.filter((s) => s.predicted.length > 0).length} of them at least one`)
+
+table(`HELD-OUT: ${heldOut.length} papers never used to train or tune`, heldOutFigures)
+console.log(`held-out without arXiv categories (before the lookup answers): macro precision ${pct(textOnly.precision)}  recall ${pct(textOnly.recall)}  F1 ${pct(textOnly.f1)}`)
+table(`DEV: the ${dev.length} papers the model was trained on (in-sample: an upper bound, not an estimate)`, devFigures)
+errors('Held-out papers the model got wrong, by topic', heldOutFigures, titles)
+if (process.argv.includes('--errors') && process.argv.includes('dev')) errors('Dev papers the model got wrong, by topic', devFigures, titles)
