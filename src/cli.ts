@@ -11,6 +11,8 @@ const USAGE = `Paperboy operator CLI
 
   npm run cli -- ingest <YYYY-MM-DD>          fetch a papers-day from the source (HF_API_URL)
   npm run cli -- ingest --file <listing.json> load a saved listing (the daily_papers JSON format)
+  npm run cli -- enrich                       look up on the arXiv API (ARXIV_API_URL) every paper still waiting for its
+                                              categories and comment, one request every 3 s
   npm run cli -- send <YYYY-MM-DD> [--dry-run] send that date's edition to every active subscriber due that day,
                                               whatever their hour; never twice. Waits and shows progress.
   npm run cli -- resend <YYYY-MM-DD>          retry that edition's deliveries whose retries ran out
@@ -75,7 +77,7 @@ async function main(argv: string[]): Promise<void> {
     out(USAGE)
     return
   }
-  if (!['ingest', 'send', 'resend', 'preview', 'stats'].includes(command)) throw new UsageError(`unknown command ${JSON.stringify(command)}`)
+  if (!['ingest', 'enrich', 'send', 'resend', 'preview', 'stats'].includes(command)) throw new UsageError(`unknown command ${JSON.stringify(command)}`)
   // Arguments are checked before anything starts.
   if ((command === 'ingest' && !values.file) || command === 'send' || command === 'resend') requireDate(arg)
   if (values.date) requireDate(values.date)
@@ -99,6 +101,17 @@ async function main(argv: string[]): Promise<void> {
       case 'ingest': {
         const result = values.file ? await deps.ingestService.ingestFile(values.file) : await deps.ingestService.ingestDay(requireDate(arg))
         out(`ingested ${result.fetched} papers for ${result.days.join(', ') || 'no day'}: ${result.inserted} new, ${result.updated} updated, ${result.unchanged} unchanged, ${result.skipped} malformed skipped`)
+        break
+      }
+      case 'enrich': {
+        let total = { batches: 0, found: 0, missing: 0, invalid: 0 }
+        for (let more = true; more; ) {
+          const result = await deps.enrichmentService.enrichOpen({ maxBatches: 1 })
+          total = { batches: total.batches + result.batches, found: total.found + result.found, missing: total.missing + result.missing, invalid: total.invalid + result.invalid }
+          if (result.batches > 0) out(`arXiv lookup: ${total.batches} request(s), ${total.found} found, ${total.missing} unknown to arXiv, ${total.invalid} refused`)
+          more = result.more
+        }
+        if (total.batches === 0) out('every paper has been looked up on arXiv (or is waiting to be asked again later)')
         break
       }
       case 'send': {

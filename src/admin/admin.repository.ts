@@ -7,14 +7,18 @@ export function createAdminRepository(db: Db) {
       const [subscribers, deliveries, papers] = await Promise.all([
         db.$queryRaw<{ status: string; n: number }[]>`SELECT status::text, count(*)::int AS n FROM subscribers GROUP BY status`,
         db.$queryRaw<{ kind: string; status: string; n: number }[]>`SELECT kind::text, status::text, count(*)::int AS n FROM deliveries GROUP BY kind, status`,
-        db.$queryRaw<{ n: number; latest: string | null }[]>`SELECT count(*)::int AS n, max(day)::text AS latest FROM papers`,
+        db.$queryRaw<{ n: number; latest: string | null; arxiv: Record<string, number> | null }[]>`
+          SELECT count(*)::int AS n, max(day)::text AS latest,
+                 (SELECT jsonb_object_agg(s, c) FROM (SELECT arxiv_status::text AS s, count(*)::int AS c FROM papers GROUP BY 1) a) AS arxiv
+          FROM papers`,
       ])
       const byKind: Record<string, Record<string, number>> = {}
       for (const r of deliveries) (byKind[r.kind] ??= {})[r.status] = r.n
       return {
         subscribers: Object.fromEntries(subscribers.map((r) => [r.status, r.n])),
         deliveries: byKind,
-        papers: { total: papers[0]?.n ?? 0, latestDay: papers[0]?.latest ?? null },
+        // arXiv lookups by state: pending (not answered yet), found, missing (unknown to arXiv so far), invalid
+        papers: { total: papers[0]?.n ?? 0, latestDay: papers[0]?.latest ?? null, arxiv: papers[0]?.arxiv ?? {} },
       }
     },
 

@@ -58,31 +58,30 @@ interface WindowHits {
   categoryHits: Map<string, Hit[]>
 }
 
-// Words ts_headline marks in a paper's text: control characters no title or abstract contains (ingest keeps text
-// as sent, but these two are never printable and never reach a digest).
-const MARK_START = '\u0002'
-const MARK_END = '\u0003'
-const MARKED = /\u0002([^\u0003]*)\u0003/g
-/** Per term of a keyword, its evidence in the paper: a quoted phrase, or a headline with the term's words marked. */
-function evidenceWords(evidence: string[]): string[] {
-  const words = new Map<string, string>()
+/** A paper's words by lexeme: the first way the paper spells each. */
+type WordsByLexeme = Map<string, string>
+
+/** The paper's words for the keyword terms it has: a phrase as written, a word as the paper spells it. */
+function termWords(terms: [text: string, phrase: boolean, lexemes: string[]][], words: WordsByLexeme | undefined): string[] {
+  const found = new Map<string, string>()
   const add = (word: string) => {
     const key = word.toLowerCase()
-    if (!words.has(key)) words.set(key, word)
+    if (!found.has(key)) found.set(key, word)
   }
-  for (const item of evidence) {
-    if (item.startsWith('"')) add(item.slice(1, -1))
-    else for (const [, word] of item.matchAll(MARKED)) add(word!)
+  for (const [text, phrase, lexemes] of terms) {
+    if (phrase) add(text.slice(1, -1))
+    else for (const lexeme of lexemes) add(words?.get(lexeme) ?? text)
   }
   // a handful is enough to say why
-  return [...words.values()].slice(0, 5)
+  return [...found.values()].slice(0, 5)
 }
 
 /**
  * Chooses subscribers' papers (never one already sent to them). A paper's topics come from the topic model
  * (src/topics), its categories from the arXiv lookup, both worked out once per window and process; PostgreSQL does
- * the keyword search (websearch_to_tsquery over the weighted search vector, ts_rank_cd, and ts_headline for the words
- * that matched), once per window, process and keyword; rankPapers does the rest per subscriber. A batch is one round
+ * the keyword search (websearch_to_tsquery over the weighted search vector, ts_rank_cd, which of a keyword's terms a
+ * paper has), once per window, process and keyword, and reads each paper's words once per window, to say through which
+ * of them a keyword matched; rankPapers does the rest per subscriber. A batch is one round
  * trip that reads the window's papers with their current upvotes, the subscribers' preferences and their history.
  */
 export function createMatchRepository(sql: Sql, options: { catalogue?: readonly MatchTopic[]; model?: TopicModel } = {}) {
@@ -90,8 +89,9 @@ export function createMatchRepository(sql: Sql, options: { catalogue?: readonly 
   const model = options.model ?? shippedTopicModel()
 
   /**
-   * The papers of the window each keyword matches, their rank, and which of the keyword's terms the paper has: a
-   * phrase as written, a word as the paper's own words ts_headline marks for it ("agents" → "Agentic").
+   * The papers of the window each keyword matches, their rank, and which of the keyword's terms the paper has, each
+   * with its lexemes (the paper's own words for them come from the window's words, below). A keyword's query and its
+   * terms are parsed once per statement, not once per paper.
    */
   const keywordHitsStatement = (window: DayWindow, keywords: string[]) => {
     const terms = keywords.flatMap((keyword) => keywordTerms(keyword).map((term, i) => ({ keyword, i, ...term })))
@@ -100,20 +100,38 @@ export function createMatchRepository(sql: Sql, options: { catalogue?: readonly 
       SELECT k.keyword, websearch_to_tsquery('english', k.keyword) AS tsq FROM unnest(${keywords}::text[]) AS k(keyword)
     ),
     terms AS MATERIALIZED (
-      SELECT t.keyword, t.ord, t.text, t.phrase, websearch_to_tsquery('english', t.text) AS tsq
+      SELECT t.keyword, t.ord, t.text, t.phrase, websearch_to_tsquery('english', t.text) AS tsq,
+             tsvector_to_array(to_tsvector('english', t.text)) AS lexemes
       FROM unnest(${terms.map((t) => t.keyword)}::text[], ${terms.map((t) => t.i)}::int[], ${terms.map((t) => t.text)}::text[],
                   ${terms.map((t) => t.phrase)}::boolean[]) AS t(keyword, ord, text, phrase)
+    ),
+    hits AS MATERIALIZED (
+      SELECT q.keyword, p.id, ts_rank_cd(p.search, q.tsq) AS rank, p.search
+      FROM queries q
+      JOIN papers p ON p.day BETWEEN ${window.fromDay}::date AND ${window.toDay}::date AND p.search @@ q.tsq
+      -- a stop-word-only keyword is an empty query: skip it rather than have Postgres log a notice per paper
+      WHERE numnode(q.tsq) > 0
     )
-    SELECT q.keyword AS label, p.id AS paper_id, ts_rank_cd(p.search, q.tsq) AS rank,
-           (SELECT coalesce(jsonb_agg(CASE WHEN t.phrase THEN t.text
-                                           ELSE ts_headline('english', p.title || ' | ' || paperboy_keywords_text(p.ai_keywords) || ' | ' || p.summary,
-                                                            t.tsq, ${`StartSel=${MARK_START}, StopSel=${MARK_END}, HighlightAll=true`}) END ORDER BY t.ord), '[]')
-            FROM terms t WHERE t.keyword = q.keyword AND numnode(t.tsq) > 0 AND p.search @@ t.tsq) AS evidence
-    FROM queries q
-    JOIN papers p ON p.day BETWEEN ${window.fromDay}::date AND ${window.toDay}::date AND p.search @@ q.tsq
-    -- a stop-word-only keyword is an empty query: skip it rather than have Postgres log a notice per paper
-    WHERE numnode(q.tsq) > 0`
+    -- a hit meets only its own keyword's terms (a hash join, not every term of every keyword)
+    SELECT h.keyword AS label, h.id AS paper_id, h.rank,
+           coalesce(jsonb_agg(jsonb_build_array(t.text, t.phrase, t.lexemes) ORDER BY t.ord) FILTER (WHERE t.ord IS NOT NULL), '[]') AS terms
+    FROM hits h
+    LEFT JOIN terms t ON t.keyword = h.keyword AND numnode(t.tsq) > 0 AND h.search @@ t.tsq
+    GROUP BY h.keyword, h.id, h.rank`
   }
+
+  /**
+   * Each paper's own words by lexeme, as the 'english' configuration reads them (its parser, english_stem for words,
+   * lower case for words with digits): what says "Agentic" where a reader's keyword "agents" matched. Once per window.
+   */
+  const WINDOW_WORDS = `
+    SELECT p.id, t.token,
+           CASE WHEN t.tokid IN (1, 2, 10, 11, 16, 17) THEN ts_lexize('english_stem', t.token) ELSE ARRAY[lower(t.token)] END AS lexemes
+    FROM papers p, ts_parse('default', p.title || ' | ' || paperboy_keywords_text(p.ai_keywords) || ' | ' || p.summary) AS t
+    WHERE p.day BETWEEN $1::date AND $2::date AND t.tokid IN (1, 2, 3, 9, 10, 11, 15, 16, 17)`
+
+  // Every keyword filter a digest may be asked for: active subscribers' (a paused one's too: it may be unpaused).
+  const EVERY_KEYWORD = `SELECT DISTINCT unnest(keywords) AS k FROM subscribers WHERE status = 'active' AND cardinality(keywords) > 0`
 
   const WINDOW_PAPERS = `
     SELECT id, xmin::text AS version, title, summary, ai_keywords, arxiv_categories, arxiv_primary_category
@@ -170,10 +188,12 @@ export function createMatchRepository(sql: Sql, options: { catalogue?: readonly 
   /**
    * The window's hits, kept per process while the window's papers are unchanged (the fingerprint read with every
    * selection moves with any change, and a changed one starts a new entry). Topics and categories are worked out for
-   * the whole window at once, keyword hits the first time a keyword is asked for. Only the most recent windows are kept.
+   * the whole window at once, keyword hits the first time a keyword is asked for; a batch (`everyKeyword`) asks at once
+   * for every keyword an active subscriber holds: one statement for an edition's thousand-odd filters instead of one
+   * per batch that brings new ones. Only the most recent windows are kept.
    */
-  const windows = new Map<string, { fingerprint: string; topics: Promise<WindowHits>; keywords: Map<string, Promise<Hit[]>> }>()
-  async function hitsFor(window: DayWindow, fingerprint: string, keywords: Iterable<string>) {
+  const windows = new Map<string, { fingerprint: string; topics: Promise<WindowHits>; words?: Promise<Map<string, WordsByLexeme>>; keywords: Map<string, Promise<Hit[]>>; everyKeyword?: Promise<void> }>()
+  async function hitsFor(window: DayWindow, fingerprint: string, keywords: Iterable<string>, everyKeyword = false) {
     const key = `${window.fromDay}/${window.toDay}`
     let entry = windows.get(key)
     if (!entry || entry.fingerprint !== fingerprint) {
@@ -182,13 +202,17 @@ export function createMatchRepository(sql: Sql, options: { catalogue?: readonly 
       entry = { fingerprint, topics: classifyWindow(window), keywords: new Map() }
       windows.set(key, entry)
     }
-    const wanted = [...new Set(keywords)]
-    const missing = wanted.filter((k) => !entry.keywords.has(k))
-    if (missing.length > 0) {
-      const computed = computeKeywordHits(window, missing)
-      for (const k of missing) entry.keywords.set(k, computed.then((byLabel) => byLabel.get(k) ?? []))
+    const current = entry
+    const ask = (list: string[]) => {
+      const missing = [...new Set(list)].filter((k) => !current.keywords.has(k))
+      if (missing.length === 0) return
+      const computed = computeKeywordHits(window, missing, (current.words ??= windowWords(window)))
+      for (const k of missing) current.keywords.set(k, computed.then((byLabel) => byLabel.get(k) ?? []))
     }
+    const wanted = [...new Set(keywords)]
     try {
+      if (everyKeyword) await (entry.everyKeyword ??= sql.query<{ k: string }>({ name: 'match-every-keyword', text: EVERY_KEYWORD }).then(({ rows }) => ask(rows.map((r) => r.k))))
+      ask(wanted)
       const [windowHits, ...lists] = await Promise.all([entry.topics, ...wanted.map((k) => entry.keywords.get(k)!)])
       return { ...(windowHits as WindowHits), keywordHits: new Map(wanted.map((k, i) => [k, lists[i] as Hit[]])) }
     } catch (error) {
@@ -198,17 +222,30 @@ export function createMatchRepository(sql: Sql, options: { catalogue?: readonly 
     }
   }
 
-  async function computeKeywordHits(window: DayWindow, keywords: string[]): Promise<Map<string, Hit[]>> {
+  async function windowWords(window: DayWindow): Promise<Map<string, WordsByLexeme>> {
+    const { rows } = await sql.query<{ id: string; token: string; lexemes: string[] | null }>({ name: 'match-window-words', text: WINDOW_WORDS, values: [window.fromDay, window.toDay] })
+    const byPaper = new Map<string, WordsByLexeme>()
+    for (const r of rows) {
+      const words = byPaper.get(r.id) ?? byPaper.set(r.id, new Map()).get(r.id)!
+      for (const lexeme of r.lexemes ?? []) if (!words.has(lexeme)) words.set(lexeme, r.token)
+    }
+    return byPaper
+  }
+
+  async function computeKeywordHits(window: DayWindow, keywords: string[], words: Promise<Map<string, WordsByLexeme>>): Promise<Map<string, Hit[]>> {
     const query = keywordHitsStatement(window, keywords)
-    const { rows } = await sql.query<{ label: string; paper_id: string; rank: number; evidence: string[] }>({ name: 'match-keyword-hits', text: query.text, values: query.values })
+    const [{ rows }, byPaper] = await Promise.all([
+      sql.query<{ label: string; paper_id: string; rank: number; terms: [string, boolean, string[]][] }>({ name: 'match-keyword-hits', text: query.text, values: query.values }),
+      words,
+    ])
     const byLabel = new Map<string, Hit[]>()
-    for (const r of rows) (byLabel.get(r.label) ?? byLabel.set(r.label, []).get(r.label)!).push({ paperId: r.paper_id, rank: r.rank, words: evidenceWords(r.evidence) })
+    for (const r of rows) (byLabel.get(r.label) ?? byLabel.set(r.label, []).get(r.label)!).push({ paperId: r.paper_id, rank: r.rank, words: termWords(r.terms, byPaper.get(r.paper_id)) })
     return byLabel
   }
 
   /** Each subscriber's ranked papers, from a context read and the window's hits. */
-  async function rankAll(window: DayWindow, context: ContextRow, subs: { id: string; prefs: Preferences }[]) {
-    const hits = await hitsFor(window, context.fingerprint, subs.flatMap((s) => s.prefs.keywords))
+  async function rankAll(window: DayWindow, context: ContextRow, subs: { id: string; prefs: Preferences }[], everyKeyword: boolean) {
+    const hits = await hitsFor(window, context.fingerprint, subs.flatMap((s) => s.prefs.keywords), everyKeyword)
     const upvotes = new Map(context.papers)
     const sent = new Map<string, Set<string>>()
     for (const [subscriberId, paperIds] of context.sent) {
@@ -225,7 +262,7 @@ export function createMatchRepository(sql: Sql, options: { catalogue?: readonly 
     /** Ranked papers for one subscriber: upvotes, then relevance, then id; never one already sent to them. */
     async selectForSubscriber(input: MatchInput): Promise<MatchedPaper[]> {
       const context = await readContext(input, [input.subscriberId], false)
-      const [only] = await rankAll(input, context, [{ id: input.subscriberId, prefs: input }])
+      const [only] = await rankAll(input, context, [{ id: input.subscriberId, prefs: input }], false)
       return only!.papers
     },
 
@@ -244,7 +281,7 @@ export function createMatchRepository(sql: Sql, options: { catalogue?: readonly 
         id: s.id,
         prefs: { topics: s.topics, keywords: s.keywords, categories: s.categories, minUpvotes: s.min_upvotes, limit: s.lim },
       }))
-      for (const { id, papers } of await rankAll(window, context, subs)) result.set(asGiven.get(id) ?? id, papers)
+      for (const { id, papers } of await rankAll(window, context, subs, true)) result.set(asGiven.get(id) ?? id, papers)
       return result
     },
   }

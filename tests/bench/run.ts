@@ -29,6 +29,7 @@ import { migrate } from '../../src/db/migrate.ts'
 import { createDeps } from '../../src/deps.ts'
 import { createMatchRepository, type MatchedPaper } from '../../src/digests/match.repository.ts'
 import { digestWindow, weekday } from '../../src/digests/schedule.ts'
+import { COMMON_CATEGORIES } from '../../src/arxiv/categories.ts'
 import { TOPICS } from '../../src/topics/catalogue.ts'
 import { startCountingSink } from './sink.ts'
 
@@ -147,9 +148,11 @@ function statusOf(pid: number): { hwmKb: number; rssKb: number } {
 
 const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN)
 
-// Deterministic pseudo-random choices, so two runs seed the same population.
+// Deterministic pseudo-random choices, so two runs seed the same population. The multiplication is done in 32-bit
+// integers (Math.imul): in floating point the product lost its low bits and the sequence fell into a cycle of 419
+// values after a few thousand draws (until round 9 most subscribers of a run repeated a few hundred choices).
 let seed = 0x2545f491
-const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32)
+const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32)
 const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!
 
 // Workers run with the Node flags of `npm run start:worker` (a larger young generation: a digest allocates a few
@@ -192,6 +195,8 @@ const env = {
   // The bench plans its own edition: no scheduled planning may join in. (Removing the schedulers once the workers were
   // up raced with their registration: a run that crossed a 5-minute mark also sent that day's scheduled digests.)
   SCHEDULE_JOBS: 'false',
+  // The bench gives papers their categories itself (see ingestDay); no worker may ask the real arXiv API.
+  ARXIV_LOOKUP: 'false',
   ...(args.concurrency ? { SEND_CONCURRENCY: args.concurrency } : {}),
 }
 const config = loadConfig(env)
@@ -202,7 +207,33 @@ const db = new pg.Pool({ connectionString: DATABASE_URL, max: 4 })
 db.on('error', (error) => log(`bench pool: an idle connection ended (${error.message})`))
 
 // --- subscribers ------------------------------------------------------------------------------------------------
-const KEYWORDS = ['"world model"', 'RLHF', 'diffusion -video', 'agent OR agents', '"speculative decoding"', 'MuJoCo OR drone', 'benchmark', 'mixture of experts', 'quantization', 'zyxwvut']
+// Realistic keyword filters, as many distinct ones as a real installation's readers write: phrases, words, OR and
+// exclusions made of the vocabulary of real papers (Hugging Face's AI keywords and title words of the fixtures).
+const KEYWORDS = (() => {
+  const vocabulary = new Set<string>()
+  const words = new Set<string>()
+  for (const file of readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort()) {
+    for (const item of JSON.parse(readFileSync(path.join(FIXTURES, file), 'utf8')) as { paper: { title: string; ai_keywords?: string[] } }[]) {
+      for (const k of item.paper.ai_keywords ?? []) if (k.length <= 40 && !/["]/.test(k)) vocabulary.add(k.toLowerCase())
+      for (const w of item.paper.title.split(/[^A-Za-z-]+/)) if (w.length >= 5) words.add(w.toLowerCase())
+    }
+  }
+  const phrases = [...vocabulary].sort()
+  const terms = [...words].sort()
+  const quoted = (k: string) => (k.includes(' ') ? `"${k}"` : k)
+  const out = new Set<string>(['zyxwvut'])
+  while (out.size < 1_200) {
+    const r = rand()
+    out.add(
+      r < 0.35 ? quoted(pick(phrases))
+        : r < 0.55 ? pick(phrases)
+          : r < 0.75 ? `${quoted(pick(phrases))} OR ${quoted(pick(phrases))}`
+            : r < 0.9 ? `${quoted(pick(phrases))} -${pick(terms)}`
+              : pick(terms),
+    )
+  }
+  return [...out]
+})()
 // One edition date per run; weekly subscribers are due on the first one's weekday (or another day).
 const editionDates = ['2031-03-04', '2031-03-11', '2031-03-18']
 const dueDay = weekday(editionDates[0]!)
@@ -214,18 +245,23 @@ const dueDay = weekday(editionDates[0]!)
     const topics = r < 0.15 ? [] : Array.from(new Set(Array.from({ length: 1 + Math.floor(rand() * 4) }, () => pick(TOPICS).slug)))
     const keywords = r < 0.15 ? (rand() < 0.3 ? [pick(KEYWORDS)] : []) : r < 0.35 ? [pick(KEYWORDS)] : r < 0.4 ? [pick(KEYWORDS), pick(KEYWORDS)] : []
     const kwOnly = r >= 0.9
+    // a quarter pick arXiv categories too, a few only categories
+    const c = rand()
+    const categories = c < 0.25 ? Array.from(new Set(Array.from({ length: 1 + Math.floor(rand() * 3) }, () => pick(COMMON_CATEGORIES)))) : []
+    const categoriesOnly = c < 0.03
     const s = rand()
     rows.push([
       `bench-${i}-${randomUUID().slice(0, 8)}@subscribers.bench`,
       s < 0.03 ? 'pending' : s < 0.04 ? 'unsubscribed' : 'active',
-      kwOnly ? [] : topics,
-      kwOnly ? [pick(KEYWORDS)] : keywords,
+      kwOnly || categoriesOnly ? [] : topics,
+      categoriesOnly ? [] : kwOnly ? [pick(KEYWORDS)] : keywords,
       rand() < 0.8 ? 0 : pick([3, 5, 10]),
       pick([5, 10, 10, 10, 15, 20]),
       rand() < 0.06 ? 'weekly' : 'daily',
       rand() < 0.5 ? dueDay : (dueDay + 3) % 7,
       rand() < 0.9,
       rand() < 0.02,
+      categories,
     ])
   }
   for (let i = 0; i < rows.length; i += 5000) {
@@ -233,17 +269,26 @@ const dueDay = weekday(editionDates[0]!)
     const col = (k: number) => chunk.map((r) => r[k])
     const arr = (k: number) => JSON.stringify(chunk.map((r) => r[k]))
     await db.query(
-      `INSERT INTO subscribers (id, email, status, topics, keywords, min_upvotes, papers_per_email, frequency, weekly_day, skip_empty, paused, confirmed_at)
+      `INSERT INTO subscribers (id, email, status, topics, keywords, categories, min_upvotes, papers_per_email, frequency, weekly_day, skip_empty, paused, confirmed_at)
        SELECT gen_random_uuid(), e, st::subscriber_status, ARRAY(SELECT jsonb_array_elements_text(t)), ARRAY(SELECT jsonb_array_elements_text(k)),
-              mu, ppe, f::frequency, wd, se, pa, CASE WHEN st = 'active' THEN now() END
+              ARRAY(SELECT jsonb_array_elements_text(c)), mu, ppe, f::frequency, wd, se, pa, CASE WHEN st = 'active' THEN now() END
        FROM unnest($1::text[], $2::text[], $5::int[], $6::int[], $7::text[], $8::int[], $9::bool[], $10::bool[]) WITH ORDINALITY AS u(e, st, mu, ppe, f, wd, se, pa, n)
        JOIN jsonb_array_elements($3::jsonb) WITH ORDINALITY AS tt(t, n) USING (n)
-       JOIN jsonb_array_elements($4::jsonb) WITH ORDINALITY AS kk(k, n) USING (n)`,
-      [col(0), col(1), arr(2), arr(3), col(4), col(5), col(6), col(7), col(8), col(9)],
+       JOIN jsonb_array_elements($4::jsonb) WITH ORDINALITY AS kk(k, n) USING (n)
+       JOIN jsonb_array_elements($11::jsonb) WITH ORDINALITY AS cc(c, n) USING (n)`,
+      [col(0), col(1), arr(2), arr(3), col(4), col(5), col(6), col(7), col(8), col(9), arr(10)],
     )
   }
   await db.query('ANALYZE subscribers')
-  log(`seeded ${N} subscribers in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+  const { rows: [mix] } = await db.query<{ keywords: number; with_topics: number; with_keywords: number; with_categories: number; weekly: number }>(
+    `SELECT count(DISTINCT k)::int AS keywords,
+            (SELECT count(*) FILTER (WHERE cardinality(topics) > 0) FROM subscribers)::int AS with_topics,
+            (SELECT count(*) FILTER (WHERE cardinality(keywords) > 0) FROM subscribers)::int AS with_keywords,
+            (SELECT count(*) FILTER (WHERE cardinality(categories) > 0) FROM subscribers)::int AS with_categories,
+            (SELECT count(*) FILTER (WHERE frequency = 'weekly') FROM subscribers)::int AS weekly
+     FROM subscribers, unnest(keywords) AS k`,
+  )
+  log(`seeded ${N} subscribers in ${((performance.now() - started) / 1000).toFixed(1)} s: ${mix!.keywords} distinct keyword filters; ${mix!.with_topics} with topics, ${mix!.with_keywords} with keywords, ${mix!.with_categories} with arXiv categories, ${mix!.weekly} weekly`)
 }
 
 // --- one fan-out run ------------------------------------------------------------------------------------------------
@@ -261,8 +306,18 @@ async function ingestDay(day: string): Promise<number> {
   await writeFile(file, JSON.stringify(items))
   const result = await deps.ingestService.ingestFile(file)
   await rm(dir, { recursive: true, force: true })
+  // The recorded listings carry no arXiv categories: give each paper a primary category and a cross-list or two, as
+  // the arXiv lookup would, so category filters have something to match.
+  const found = new Map(items.map((item) => {
+    const h = createHash('sha1').update(item.paper.id).digest()
+    const categories = [...new Set([BENCH_PRIMARY[h[0]! % BENCH_PRIMARY.length]!, ...Array.from({ length: h[1]! % 3 }, (_, i) => COMMON_CATEGORIES[h[2 + i]! % COMMON_CATEGORIES.length]!)])]
+    return [item.paper.id, { categories, primaryCategory: categories[0]!, comment: null, journalRef: null }] as const
+  }))
+  await deps.papers.recordArxiv({ found, missing: [], invalid: [] }, new Date())
   return result.inserted
 }
+
+const BENCH_PRIMARY = ['cs.CL', 'cs.CV', 'cs.LG', 'cs.AI', 'cs.RO', 'cs.CL', 'cs.CV', 'cs.LG']
 
 interface RunResult {
   workers: number

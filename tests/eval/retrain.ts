@@ -33,6 +33,7 @@ async function main() {
       ['chosen', {}],
       ['lambdaPrior ×3', { lambdaPrior: DEFAULT_OPTIONS.lambdaPrior * 3 }],
       ['lambdaPrior ÷3', { lambdaPrior: DEFAULT_OPTIONS.lambdaPrior / 3 }],
+      ['no title rule', { titleRule: false }],
       ['+ free features', { freeFeatures: true, lambdaPrior: 1 }],
       ['threshold −1', { threshold: DEFAULT_OPTIONS.threshold - 1 }],
       ['threshold +1', { threshold: DEFAULT_OPTIONS.threshold + 1 }],

@@ -29,6 +29,8 @@ export interface TrainOptions {
   category: { primary: number; listed: number }
   /** A topic is the paper's when its logit is at least this. */
   threshold: number
+  /** Whether a title naming the topic's subject makes the paper the topic's (see titleRule). */
+  titleRule: boolean
 }
 
 /** Chosen by cross-validation on the dev papers only (npm run train:topics -- --cv prints the grid). */
@@ -41,6 +43,7 @@ export const DEFAULT_OPTIONS: TrainOptions = {
   level: { strong: 2, some: 0.75, against: -2 },
   category: { primary: 1.5, listed: 0.75 },
   threshold: 0,
+  titleRule: true,
 }
 
 export interface Example {
@@ -139,7 +142,7 @@ export function trainTopicModel(examples: readonly Example[], catalogue: Catalog
   const topics: TopicModelData['topics'] = {}
   for (const topic of catalogue) {
     const labels = examples.map((e) => (e.topics.includes(topic.slug) ? 1 : 0) as 0 | 1)
-    topics[topic.slug] = { ...fitPhrases(topic, featureMaps, labels, df, options), ...titleRule(topic) }
+    topics[topic.slug] = { ...fitPhrases(topic, featureMaps, labels, df, options), ...(options.titleRule ? titleRule(topic) : { title: [], unless: [] }) }
   }
   return { fingerprint: fingerprint(examples, catalogue, options), trainedOn: { papers: examples.length, split }, threshold: options.threshold, topics }
 }

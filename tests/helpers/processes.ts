@@ -98,7 +98,7 @@ export function spawnWorker(env: Record<string, string>): WorkerChild {
   const child = track(
     spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'test', LOG_LEVEL: 'info', ARXIV_LOOKUP: 'false', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   )

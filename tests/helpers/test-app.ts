@@ -29,6 +29,8 @@ export async function buildTestApp(options: { workers?: boolean; env?: Record<st
     PUBLIC_URL: url,
     APP_SECRET: TEST_APP_SECRET,
     MAIL_FROM: 'Paperboy Test <digest@paperboy.test>',
+    // No test may reach the real arXiv API; the lookup has tests of its own against recorded answers.
+    ARXIV_LOOKUP: 'false',
     ...options.env,
   })
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
@@ -50,7 +52,7 @@ export async function buildTestApp(options: { workers?: boolean; env?: Record<st
     async close() {
       await app.close()
       await workers?.close()
-      for (const queue of [deps.queues.send, deps.queues.plan, deps.queues.ingest]) await queue.obliterate({ force: true }).catch(() => {})
+      for (const queue of [deps.queues.send, deps.queues.plan, deps.queues.ingest, deps.queues.enrich]) await queue.obliterate({ force: true }).catch(() => {})
       await deps.close()
       await smtp.close()
     },

@@ -68,6 +68,10 @@ describe('the admin API', () => {
     expect(stats.subscribers.active).toBeGreaterThanOrEqual(1)
     expect(stats.deliveries.digest.sent).toBeGreaterThanOrEqual(1)
     expect(stats.papers.total).toBeGreaterThanOrEqual(30)
+    // the day's papers wait for their arXiv lookup (no worker looks them up in this test)
+    expect(stats.papers.arxiv.pending).toBeGreaterThanOrEqual(30)
+    const page = await t.app.inject({ method: 'GET', url: '/admin', headers: { ...auth, accept: 'text/html' } })
+    expect(page.body).toMatch(/arXiv lookup: [^.]*pending \d+/)
   })
 
   it('rejects a bad date with a 400 naming it', async () => {

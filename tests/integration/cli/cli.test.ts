@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { randomUUID } from 'node:crypto'
 import { readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -14,13 +16,25 @@ import { anEmail } from '../../helpers/test-app.ts'
 const run = promisify(execFile)
 const ROOT = path.resolve(import.meta.dirname, '../../..')
 let smtp: SmtpSink
+let arxiv: Server
+let arxivUrl: string
+const arxivAsked: string[][] = []
 const prisma = createPrisma(TEST_DATABASE_URL)
 const prefix = `cli-${randomUUID()}`
 
 beforeAll(async () => {
   smtp = await startSmtpSink()
+  // An arXiv API that knows none of the papers asked about: the recorded empty answer.
+  const empty = JSON.parse(await readFile(path.join(ROOT, 'tests/fixtures/arxiv/api_2026-04-12_id_list-0000.0000_empty-result_recorded_arxiv.py.json'), 'utf8')).body as string
+  arxiv = createServer((req, res) => {
+    arxivAsked.push((new URL(req.url!, 'http://x').searchParams.get('id_list') ?? '').split(','))
+    res.writeHead(200, { 'content-type': 'application/atom+xml' }).end(empty)
+  })
+  await new Promise<void>((resolve) => arxiv.listen(0, '127.0.0.1', resolve))
+  arxivUrl = `http://127.0.0.1:${(arxiv.address() as AddressInfo).port}`
 })
 afterAll(async () => {
+  await new Promise((resolve) => arxiv.close(resolve))
   await smtp.close()
   await prisma.$disconnect()
 })
@@ -29,7 +43,7 @@ afterAll(async () => {
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const env = {
     PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL,
-    SMTP_URL: smtp.url, APP_SECRET: TEST_APP_SECRET, QUEUE_PREFIX: prefix, PUBLIC_URL: 'http://paperboy.test', LOG_LEVEL: 'error',
+    SMTP_URL: smtp.url, APP_SECRET: TEST_APP_SECRET, QUEUE_PREFIX: prefix, PUBLIC_URL: 'http://paperboy.test', LOG_LEVEL: 'error', ARXIV_API_URL: arxivUrl,
   }
   try {
     const { stdout, stderr } = await run(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/cli.ts', ...args], { cwd: ROOT, env, timeout: 60_000 })
@@ -47,6 +61,16 @@ describe('the operator CLI', { timeout: 300_000 }, () => {
     const ingest = await cli('ingest', '--file', listing.file)
     expect(ingest.code).toBe(0)
     expect(ingest.stdout).toContain(`ingested 30 papers for ${day}: 30 new`)
+
+    // The arXiv lookup of what was ingested (other test files' papers are not this test's business).
+    const mine = listing.items.map((i) => i.paper.id)
+    await prisma.paper.updateMany({ where: { arxivStatus: { in: ['pending', 'missing'] }, id: { notIn: mine } }, data: { arxivStatus: 'invalid' } })
+    const enrich = await cli('enrich')
+    expect(enrich.code, enrich.stderr).toBe(0)
+    expect(enrich.stdout).toContain('arXiv lookup: 1 request(s), 0 found, 30 unknown to arXiv, 0 refused')
+    expect(arxivAsked.at(-1)!.sort()).toEqual([...mine].sort())
+    expect(await prisma.paper.count({ where: { id: { in: mine }, arxivStatus: 'missing' } })).toBe(30)
+    expect((await cli('enrich')).stdout).toContain('every paper has been looked up on arXiv')
 
     await pauseEveryoneElse(prisma)
     const reader = await prisma.subscriber.create({ data: { email: anEmail('cli'), status: 'active', papersPerEmail: 2, topics: ['efficiency'] } })

@@ -47,6 +47,7 @@ describe('the migrated database', () => {
   it('has the same enum values as the Prisma schema', async () => {
     const expected: Record<string, Record<string, string>> = {
       subscriber_status: Enums.SubscriberStatus, frequency: Enums.Frequency, delivery_kind: Enums.DeliveryKind, delivery_status: Enums.DeliveryStatus,
+      arxiv_status: Enums.ArxivStatus,
     }
     for (const [type, values] of Object.entries(expected)) {
       const { rows } = await db.query<{ v: string }>(`SELECT e.enumlabel AS v FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid WHERE t.typname = $1 ORDER BY e.enumsortorder`, [type])
@@ -64,6 +65,12 @@ describe('the migrated database', () => {
     expect(rows.find((r) => r.indexname === 'deliveries_open_status_created_at_idx')!.indexdef).toMatch(/WHERE \(status = ANY \(ARRAY\['pending'::delivery_status, 'failed'::delivery_status, 'bounced'::delivery_status\]\)\)/)
     // digests are not in it: only the notices' monthly cap reads it
     expect(rows.find((r) => r.indexname === 'deliveries_notices_subscriber_id_created_at_idx')!.indexdef).toMatch(/\(subscriber_id, created_at\) WHERE \(kind = ANY \(ARRAY\['confirmation'::delivery_kind, 'already_subscribed'::delivery_kind\]\)\)/)
+  })
+
+  it('indexes the papers the arXiv lookup still has to ask about, and only those', async () => {
+    const { rows } = await db.query<{ indexname: string; indexdef: string }>(`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'papers' ORDER BY indexname`)
+    expect(rows.map((r) => r.indexname)).toEqual(['papers_arxiv_open_idx', 'papers_day_upvotes_idx', 'papers_pkey', 'papers_search_idx'])
+    expect(rows.find((r) => r.indexname === 'papers_arxiv_open_idx')!.indexdef).toMatch(/\(day DESC, id\) WHERE \(arxiv_status = ANY \(ARRAY\['pending'::arxiv_status, 'missing'::arxiv_status\]\)\)/)
   })
 
   it('keeps every Message-ID derived from its delivery id, so unique without an index', async () => {
@@ -164,41 +171,76 @@ describe('migrate', () => {
   })
 })
 
+/**
+ * A database of its own as it was just before `migration`, holding what `seed` writes; then `migration` is applied
+ * and `check` reads the result. Dropped afterwards.
+ */
+async function acrossMigration(migration: string, seed: string, check: (client: pg.Client) => Promise<void>) {
+  const name = `paperboy_test_${migration.slice(0, 14)}_${process.pid}`
+  const url = new URL(ADMIN_DATABASE_URL)
+  url.pathname = `/${name}`
+  const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL })
+  await admin.connect()
+  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
+  await admin.query(`CREATE DATABASE "${name}"`)
+  const dir = await mkdtemp(path.join(tmpdir(), 'paperboy-migrations-'))
+  const client = new pg.Client({ connectionString: url.toString() })
+  try {
+    for (const m of (await listMigrations()).map((m) => m.name).filter((m) => m < migration)) await cp(path.join(MIGRATIONS_DIR, m), path.join(dir, m), { recursive: true })
+    await migrate(url.toString(), dir)
+    await client.connect()
+    await client.query(seed)
+    await cp(path.join(MIGRATIONS_DIR, migration), path.join(dir, migration), { recursive: true })
+    expect((await migrate(url.toString(), dir)).applied).toEqual([migration])
+    await check(client)
+  } finally {
+    await client.end().catch(() => {})
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
+    await admin.end()
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
 describe('migration 20261125040000_subscriber_last_notice', () => {
   it('records each subscriber\'s newest confirmation or "already subscribed" email on the row, ignoring digests', async () => {
-    const name = `paperboy_test_backfill_${process.pid}`
-    const url = new URL(ADMIN_DATABASE_URL)
-    url.pathname = `/${name}`
-    const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL })
-    await admin.connect()
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
-    await admin.query(`CREATE DATABASE "${name}"`)
-    const dir = await mkdtemp(path.join(tmpdir(), 'paperboy-migrations-'))
-    const client = new pg.Client({ connectionString: url.toString() })
-    try {
-      // the database as it was before this migration, with history in it
-      for (const m of ['20261125000000_init', '20261125020000_delivery_reasons']) await cp(path.join(MIGRATIONS_DIR, m), path.join(dir, m), { recursive: true })
-      await migrate(url.toString(), dir)
-      await client.connect()
-      await client.query(`
-        INSERT INTO subscribers (id, email) VALUES ('00000000-0000-4000-8000-000000000001', 'a@example.org'), ('00000000-0000-4000-8000-000000000002', 'b@example.org');
-        INSERT INTO editions (id, date) VALUES ('00000000-0000-4000-8000-0000000000e1', '2026-11-20');
-        INSERT INTO deliveries (id, kind, subscriber_id, edition_id, message_id, created_at, updated_at) VALUES
-          ('00000000-0000-4000-8000-00000000000a', 'confirmation', '00000000-0000-4000-8000-000000000001', NULL, '<a1@x>', '2026-11-01T10:00:00Z', now()),
-          ('00000000-0000-4000-8000-00000000000b', 'already_subscribed', '00000000-0000-4000-8000-000000000001', NULL, '<a2@x>', '2026-11-10T10:00:00Z', now()),
-          ('00000000-0000-4000-8000-00000000000c', 'digest', '00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-0000000000e1', '<a3@x>', '2026-11-20T10:00:00Z', now());`)
-      await cp(path.join(MIGRATIONS_DIR, '20261125040000_subscriber_last_notice'), path.join(dir, '20261125040000_subscriber_last_notice'), { recursive: true })
-      expect((await migrate(url.toString(), dir)).applied).toEqual(['20261125040000_subscriber_last_notice'])
-      const { rows } = await client.query(`SELECT email, last_notice_at, last_notice_id::text FROM subscribers ORDER BY email`)
-      expect(rows).toEqual([
-        { email: 'a@example.org', last_notice_at: new Date('2026-11-10T10:00:00Z'), last_notice_id: '00000000-0000-4000-8000-00000000000b' },
-        { email: 'b@example.org', last_notice_at: null, last_notice_id: null },
-      ])
-    } finally {
-      await client.end().catch(() => {})
-      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
-      await admin.end()
-      await rm(dir, { recursive: true, force: true })
-    }
+    await acrossMigration(
+      '20261125040000_subscriber_last_notice',
+      `INSERT INTO subscribers (id, email) VALUES ('00000000-0000-4000-8000-000000000001', 'a@example.org'), ('00000000-0000-4000-8000-000000000002', 'b@example.org');
+       INSERT INTO editions (id, date) VALUES ('00000000-0000-4000-8000-0000000000e1', '2026-11-20');
+       INSERT INTO deliveries (id, kind, subscriber_id, edition_id, message_id, created_at, updated_at) VALUES
+         ('00000000-0000-4000-8000-00000000000a', 'confirmation', '00000000-0000-4000-8000-000000000001', NULL, '<a1@x>', '2026-11-01T10:00:00Z', now()),
+         ('00000000-0000-4000-8000-00000000000b', 'already_subscribed', '00000000-0000-4000-8000-000000000001', NULL, '<a2@x>', '2026-11-10T10:00:00Z', now()),
+         ('00000000-0000-4000-8000-00000000000c', 'digest', '00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-0000000000e1', '<a3@x>', '2026-11-20T10:00:00Z', now());`,
+      async (client) => {
+        const { rows } = await client.query(`SELECT email, last_notice_at, last_notice_id::text FROM subscribers ORDER BY email`)
+        expect(rows).toEqual([
+          { email: 'a@example.org', last_notice_at: new Date('2026-11-10T10:00:00Z'), last_notice_id: '00000000-0000-4000-8000-00000000000b' },
+          { email: 'b@example.org', last_notice_at: null, last_notice_id: null },
+        ])
+      },
+    )
+  })
+})
+
+describe('migration 20261206000000_relevance', () => {
+  it('gives the readers of safety & alignment interpretability too, now a topic of its own, and every paper a pending lookup', async () => {
+    await acrossMigration(
+      '20261206000000_relevance',
+      `INSERT INTO subscribers (id, email, topics) VALUES
+         ('00000000-0000-4000-8000-000000000001', 'safety@example.org', '{agents,safety-alignment}'),
+         ('00000000-0000-4000-8000-000000000002', 'both@example.org', '{interpretability,safety-alignment}'),
+         ('00000000-0000-4000-8000-000000000003', 'other@example.org', '{robotics}');
+       INSERT INTO papers (id, title, summary, day) VALUES ('2607.22535', 'A paper', 'An abstract.', '2026-07-27');`,
+      async (client) => {
+        const { rows } = await client.query(`SELECT email, topics, categories FROM subscribers ORDER BY email`)
+        expect(rows).toEqual([
+          { email: 'both@example.org', topics: ['interpretability', 'safety-alignment'], categories: [] },
+          { email: 'other@example.org', topics: ['robotics'], categories: [] },
+          { email: 'safety@example.org', topics: ['agents', 'safety-alignment', 'interpretability'], categories: [] },
+        ])
+        const { rows: papers } = await client.query(`SELECT arxiv_status::text, arxiv_attempts, arxiv_categories FROM papers`)
+        expect(papers).toEqual([{ arxiv_status: 'pending', arxiv_attempts: 0, arxiv_categories: [] }])
+      },
+    )
   })
 })

@@ -659,6 +659,28 @@ describe('the window\'s hits, kept per process', () => {
     expect(runs.get('match-window-papers')).toBe(1)
   })
 
+  it('take a paper\'s arXiv categories once the lookup answers (until then it is matched on its text alone)', async () => {
+    const { repo } = counted()
+    await papers.upsertMany([paper('hits-d', 'Legged Robots That Climb Stairs', 7)])
+    expect(ids(await select({ categories: ['cs.RO'] }, window, repo))).toEqual([])
+    await papers.recordArxiv({ found: new Map([[`${RUN}-hits-d`, { categories: ['cs.RO', 'cs.LG'], primaryCategory: 'cs.RO', comment: null, journalRef: null }]]), missing: [], invalid: [] }, new Date())
+    const got = await select({ categories: ['cs.LG', 'cs.RO'] }, window, repo)
+    expect(ids(got)).toEqual(['hits-d'])
+    expect(got[0]!.matched).toEqual(['cs.LG', 'cs.RO'])
+  })
+
+  it('for a batch, compute every keyword an active subscriber holds in one statement, once per window', async () => {
+    const { repo, runs } = counted()
+    const a = await newSubscriber({ keywords: ['"speculative decoding"'] })
+    const b = await newSubscriber({ keywords: ['tokenizer OR browsing'] })
+    const first = await repo.selectForSubscribers([a], window)
+    const second = await repo.selectForSubscribers([b], window)
+    expect(runs.get('match-every-keyword')).toBe(1)
+    expect(runs.get('match-keyword-hits')).toBe(1)
+    expect(ids(first.get(a)!)).toEqual(['hits-c'])
+    expect(second.get(b)).toEqual(await select({ subscriberId: b, keywords: ['tokenizer OR browsing'] }, window, repo))
+  })
+
   it('answer a batch exactly like single selections, from the subscribers table', async () => {
     const { repo } = counted()
     const a = await newSubscriber({ topics: ['agents'], keywords: ['tokenizer'] })

@@ -163,6 +163,10 @@ describe('bad and tampered tokens', () => {
   })
 })
 
+/** Posts an HTML form as a browser does. */
+const postForm = (url: string, payload: string) =>
+  t.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, payload })
+
 describe('bad input on preferences', () => {
   it('rejects invalid values with a 400 naming each field and changes nothing', async () => {
     const email = anEmail('prefs-bad')
@@ -178,15 +182,25 @@ describe('bad input on preferences', () => {
     expect((await t.prisma.subscriber.findUniqueOrThrow({ where: { email } })).topics).toEqual(['agents'])
   })
 
+  it('rejects an unknown arXiv category with a 400 naming it, from the API and the form, and changes nothing', async () => {
+    const email = anEmail('prefs-category')
+    const subscriber = await t.prisma.subscriber.create({ data: { email, status: 'active', categories: ['cs.CL'] } })
+    const manage = pathOf(t.deps.links.manage(subscriber.id))
+    const token = manage.split('/')[2]!
+    const api = await t.app.inject({ method: 'PUT', url: `/api/preferences/${token}`, payload: { categories: ['cs.RO', 'cs.XY', 'robots'] } })
+    expect(api.statusCode).toBe(400)
+    expect(api.json().message).toContain('unknown arXiv categories: cs.XY, robots (GET /api/categories lists them)')
+    const form = await postForm(manage, 'categories=cs.RO&moreCategories=cs.XY&papersPerEmail=10&minUpvotes=0&frequency=daily&weeklyDay=1&sendHour=8&timezone=UTC')
+    expect(form.statusCode).toBe(400)
+    expect(form.body).toContain('unknown arXiv category: cs.XY')
+    expect((await t.prisma.subscriber.findUniqueOrThrow({ where: { email } })).categories).toEqual(['cs.CL'])
+  })
+
   it('rejects a preferences form with a bad number with a 400 page and changes nothing', async () => {
     const email = anEmail('prefs-form-bad')
     const subscriber = await t.prisma.subscriber.create({ data: { email, status: 'active' } })
     const manage = pathOf(t.deps.links.manage(subscriber.id))
-    const response = await t.app.inject({
-      method: 'POST', url: manage,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
-      payload: 'papersPerEmail=lots&minUpvotes=0&frequency=daily&weeklyDay=1&sendHour=8&timezone=UTC',
-    })
+    const response = await postForm(manage, 'papersPerEmail=lots&minUpvotes=0&frequency=daily&weeklyDay=1&sendHour=8&timezone=UTC')
     expect(response.statusCode).toBe(400)
     expect(response.body).toContain('papersPerEmail')
     expect((await t.prisma.subscriber.findUniqueOrThrow({ where: { email } })).papersPerEmail).toBe(10)

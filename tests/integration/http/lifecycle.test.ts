@@ -80,14 +80,24 @@ describe('the subscriber lifecycle', () => {
       method: 'POST',
       url: `/preferences/${token}`,
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
-      payload: 'topics=agents&topics=efficiency&keywords=diffusion%0D%0A%22world+model%22&papersPerEmail=12&minUpvotes=0&frequency=daily&weeklyDay=1&sendHour=9&timezone=America%2FNew_York&paused=on',
+      payload: 'topics=agents&topics=efficiency&keywords=diffusion%0D%0A%22world+model%22&categories=cs.RO&categories=cs.CL&moreCategories=q-bio.gn%2C+physics.flu-dyn&papersPerEmail=12&minUpvotes=0&frequency=daily&weeklyDay=1&sendHour=9&timezone=America%2FNew_York&paused=on',
     })
     expect(form.statusCode, form.body).toBe(200)
     expect(form.body).toContain('Saved.')
     expect(await t.prisma.subscriber.findUniqueOrThrow({ where: { email } })).toMatchObject({
       topics: ['agents', 'efficiency'], keywords: ['diffusion', '"world model"'], papersPerEmail: 12, sendHour: 9,
+      categories: ['cs.RO', 'cs.CL', 'q-bio.GN', 'physics.flu-dyn'],
       timezone: 'America/New_York', paused: true, skipEmpty: false, frequency: 'daily',
     })
+    // the saved page shows the common categories ticked and the others in the text field
+    expect(form.body).toMatch(/value="cs\.RO" checked/)
+    expect(form.body).not.toMatch(/value="cs\.CV" checked/)
+    expect(form.body).toContain('value="q-bio.GN physics.flu-dyn"')
+
+    // the JSON API reads and writes categories too, spelled as arXiv does
+    const categories = await t.app.inject({ method: 'PUT', url: `/api/preferences/${token}`, payload: { categories: ['CS.cv', 'stat.ML', 'cs.CV'] } })
+    expect(categories.statusCode, categories.body).toBe(200)
+    expect(categories.json().categories).toEqual(['cs.CV', 'stat.ML'])
 
     // RFC 8058 one-click: a form-urlencoded POST, 200, no redirect, no cookie.
     const unsubscribeUrl = /href="(http:\/\/paperboy\.test\/unsubscribe\/[^"]+)"/.exec(form.body)![1]!
@@ -182,12 +192,12 @@ describe('the subscriber lifecycle', () => {
 
   it('exports the data and erases the subscriber, after which every link is dead', async () => {
     const email = anEmail('erase')
-    const subscriber = await t.prisma.subscriber.create({ data: { email, status: 'active', confirmedAt: new Date(), keywords: ['diffusion'] } })
+    const subscriber = await t.prisma.subscriber.create({ data: { email, status: 'active', confirmedAt: new Date(), keywords: ['diffusion'], categories: ['cs.RO'] } })
     const manage = pathOf(t.deps.links.manage(subscriber.id))
     const token = manage.split('/')[2]!
     const exported = await t.app.inject({ method: 'GET', url: `/api/preferences/${token}/export` })
     expect(exported.statusCode).toBe(200)
-    expect(exported.json().subscriber).toMatchObject({ email, keywords: ['diffusion'], status: 'active' })
+    expect(exported.json().subscriber).toMatchObject({ email, keywords: ['diffusion'], categories: ['cs.RO'], status: 'active' })
 
     const erase = await t.app.inject({
       method: 'POST',
@@ -214,10 +224,15 @@ describe('the subscriber lifecycle', () => {
     expect((await t.prisma.subscriber.findUniqueOrThrow({ where: { email } })).status).toBe('active')
   })
 
-  it('lists the topic catalogue and reports health and readiness', async () => {
+  it('lists the topic catalogue and the arXiv categories, and reports health and readiness', async () => {
     const topics = await t.app.inject({ method: 'GET', url: '/api/topics' })
     expect(topics.statusCode).toBe(200)
-    expect(topics.json()).toContainEqual(expect.objectContaining({ slug: 'agents', name: 'Agents' }))
+    expect(topics.json()).toContainEqual(expect.objectContaining({ slug: 'agents', name: 'Agents', group: 'Language models' }))
+    expect(topics.json()).toHaveLength(25)
+    const categories = await t.app.inject({ method: 'GET', url: '/api/categories' })
+    expect(categories.statusCode).toBe(200)
+    expect(categories.json()).toContainEqual({ code: 'cs.CL', name: 'Computation and Language' })
+    expect(categories.json().length).toBeGreaterThan(150)
     expect((await t.app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' })
     expect((await t.app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ready', postgres: true, redis: true })
   })

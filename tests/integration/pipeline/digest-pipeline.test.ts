@@ -56,6 +56,10 @@ describe('a day of papers, end to end', () => {
     const nothingMatches = await aSubscriber({ keywords: ['zyxwvut'] })
     const nothingButSend = await aSubscriber({ keywords: ['zyxwvut'], skipEmpty: false })
     const pending = await t.prisma.subscriber.create({ data: { email: anEmail('pending') } })
+    // The arXiv lookup has answered for one paper only: a category filter finds that one, the others wait for theirs.
+    const vision = await aSubscriber({ categories: ['cs.CV'] })
+    const robust = june.byTitle('Robust-U1')
+    await t.deps.papers.recordArxiv({ found: new Map([[robust.id, { categories: ['cs.CV', 'cs.AI'], primaryCategory: 'cs.CV', comment: null, journalRef: null }]]), missing: [], invalid: [] }, new Date())
 
     const first = await t.deps.digestService.sendEdition(day)
     expect(first.planned).toBeGreaterThanOrEqual(6)
@@ -79,6 +83,11 @@ describe('a day of papers, end to end', () => {
 
     expect(titlesIn(mailTo(decoding)[0]!)).toEqual([june.byTitle('VIA-SD').title, june.byTitle('MuJoCo-Drones-Gym').title])
     expect(mailTo(decoding)[0]!.parsed.text).toContain('Why: "speculative decoding"')
+
+    expect(titlesIn(mailTo(vision)[0]!)).toEqual([robust.title])
+    expect(mailTo(vision)[0]!.parsed.text).toMatch(/\d+ upvotes - cs\.CV/)
+    expect(mailTo(vision)[0]!.parsed.text).toContain('Why: cs.CV')
+    expect(mailTo(vision)[0]!.parsed.html).toContain('&middot; cs.CV')
 
     expect(mailTo(weeklyOtherDay)).toHaveLength(0)
     expect(titlesIn(mailTo(weeklyToday)[0]!)).toHaveLength(2)

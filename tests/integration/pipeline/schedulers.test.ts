@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { INGEST_PATTERN, PLAN_PATTERN, startWorkers, type RunningWorkers } from '../../../workers/workers.ts'
+import type { Job } from 'bullmq'
+import pino from 'pino'
+import { createIngestProcessor } from '../../../workers/processors.ts'
+import { ENRICH_PATTERN, INGEST_PATTERN, PLAN_PATTERN, startWorkers, type RunningWorkers } from '../../../workers/workers.ts'
 import { buildTestApp, type TestApp } from '../../helpers/test-app.ts'
 
 let t: TestApp | undefined
@@ -14,13 +17,24 @@ afterEach(async () => {
 async function schedulersWith(env: Record<string, string>) {
   t = await buildTestApp({ workers: false, env })
   workers = await startWorkers(t.deps)
-  const [ingest, plan] = await Promise.all([t.deps.queues.ingest.getJobSchedulers(), t.deps.queues.plan.getJobSchedulers()])
-  return [...ingest, ...plan].map((s) => ({ key: s.key, pattern: s.pattern })).sort((a, b) => a.key.localeCompare(b.key))
+  const [ingest, plan, enrich] = await Promise.all([t.deps.queues.ingest.getJobSchedulers(), t.deps.queues.plan.getJobSchedulers(), t.deps.queues.enrich.getJobSchedulers()])
+  return [...ingest, ...plan, ...enrich].map((s) => ({ key: s.key, pattern: s.pattern })).sort((a, b) => a.key.localeCompare(b.key))
 }
 
 describe('job schedulers of a worker process', () => {
-  it('registers the ingest poll and the planning run by default', async () => {
-    expect(await schedulersWith({})).toEqual([
+  it('registers the ingest poll, the arXiv lookup and the planning run', async () => {
+    expect(await schedulersWith({ ARXIV_LOOKUP: 'true' })).toEqual([
+      { key: 'enrich-poll', pattern: ENRICH_PATTERN },
+      { key: 'ingest-poll', pattern: INGEST_PATTERN },
+      { key: 'plan-due', pattern: PLAN_PATTERN },
+    ])
+  })
+
+  it('leaves the arXiv lookup out with ARXIV_LOOKUP=false, and removes a lookup schedule registered before', async () => {
+    await schedulersWith({ ARXIV_LOOKUP: 'true' })
+    await workers!.close()
+    await t!.close()
+    expect(await schedulersWith({ ARXIV_LOOKUP: 'false' })).toEqual([
       { key: 'ingest-poll', pattern: INGEST_PATTERN },
       { key: 'plan-due', pattern: PLAN_PATTERN },
     ])
@@ -28,5 +42,31 @@ describe('job schedulers of a worker process', () => {
 
   it('registers none with SCHEDULE_JOBS=false (a send-only worker)', async () => {
     expect(await schedulersWith({ SCHEDULE_JOBS: 'false' })).toEqual([])
+  })
+})
+
+describe('the arXiv lookup queue', () => {
+  it('holds one lookup however often one is asked for while it waits', async () => {
+    t = await buildTestApp({ workers: false })
+    await Promise.all([t.deps.queues.enqueueEnrich(), t.deps.queues.enqueueEnrich()])
+    await t.deps.queues.enqueueEnrich()
+    expect(await t.deps.queues.enrich.getJobCounts('waiting', 'delayed', 'active')).toEqual({ waiting: 1, delayed: 0, active: 0 })
+  })
+})
+
+describe('the ingest job', () => {
+  const job = { id: 'j', data: {} } as Job<{ date?: string }>
+  const result = (inserted: number) => ({ days: [], fetched: inserted, inserted, updated: 0, unchanged: 0, skipped: 0, otherDays: 0 })
+
+  it('asks for an arXiv lookup when it added papers, and only then', async () => {
+    let lookups = 0
+    const lookUp = async () => void lookups++
+    const now = () => new Date('2026-08-02T09:00:00Z')
+    const days: string[] = []
+    await createIngestProcessor({ ingestDay: async (date) => (days.push(date), result(0)) }, pino({ level: 'silent' }), lookUp, now)(job)
+    expect(lookups).toBe(0)
+    expect(days).toEqual(['2026-08-01', '2026-08-02'])
+    await createIngestProcessor({ ingestDay: async (date) => result(date === '2026-08-02' ? 3 : 0) }, pino({ level: 'silent' }), lookUp, now)(job)
+    expect(lookups).toBe(1)
   })
 })

@@ -182,6 +182,9 @@ describe('the pages in a browser', () => {
     await page.keyboard.press('Space')
     await tabTo(/^Robotics/)
     await page.keyboard.press('Space')
+    await tabTo(/^cs\.RO Robotics/)
+    await page.keyboard.press('Space')
+    await page.getByLabel(/^Other categories/).fill('q-bio.NC')
     await page.getByLabel(/^Your own filters/).fill('"world model" -robot\nRL OR "reinforcement learning"')
     await page.getByLabel('Papers per email').fill('7')
     await page.getByLabel('Minimum upvotes').fill('3')
@@ -198,12 +201,15 @@ describe('the pages in a browser', () => {
     expect(await page.getByRole('status').textContent()).toBe('Saved.')
     expect(await topic(/^Robotics/).isChecked()).toBe(true)
     expect(await topic(/^Agents/).isChecked()).toBe(false)
+    expect(await page.getByRole('checkbox', { name: /^cs\.RO/ }).isChecked()).toBe(true)
+    expect(await page.getByLabel(/^Other categories/).inputValue()).toBe('q-bio.NC')
     expect(await page.getByLabel('How often').inputValue()).toBe('weekly')
     await checkLayout('preferences-saved')
     expect(await t.prisma.subscriber.findUniqueOrThrow({ where: { email } })).toMatchObject({
       status: 'active',
       topics: ['llm-reasoning', 'robotics'],
       keywords: ['"world model" -robot', 'RL OR "reinforcement learning"'],
+      categories: ['cs.RO', 'q-bio.NC'],
       papersPerEmail: 7,
       minUpvotes: 3,
       frequency: 'weekly',
