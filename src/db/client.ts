@@ -16,14 +16,14 @@ export type Sql = Pick<pg.Pool, 'query'>
  * PostgreSQL judges that cheaper. Only for statements whose plan cannot depend on their values.
  */
 export function createPool(databaseUrl: string, options: { max?: number; genericPlans?: boolean } = {}): pg.Pool {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: options.max ?? 20 })
-  if (options.genericPlans) {
-    // Set on each new connection, ahead of its first query (a client runs its queries in order). A SET rather than a
-    // startup option, which connection poolers such as PgBouncer refuse. A server older than PostgreSQL 12 has no
-    // such setting and keeps planning per call: slower, not wrong.
-    pool.on('connect', (client) => void client.query('SET plan_cache_mode = force_generic_plan').catch(() => {}))
-  }
-  return pool
+  return new pg.Pool({
+    connectionString: databaseUrl,
+    max: options.max ?? 20,
+    // Set on each new connection before the pool hands it out (pg-pool awaits onConnect), so no query overlaps it. A
+    // SET rather than a startup option, which connection poolers such as PgBouncer refuse. A server older than
+    // PostgreSQL 12 has no such setting and keeps planning per call: slower, not wrong.
+    ...(options.genericPlans ? { onConnect: (client: pg.ClientBase) => client.query('SET plan_cache_mode = force_generic_plan').then(() => {}, () => {}) } : {}),
+  })
 }
 
 /** The only place a Prisma client is made; repositories receive it. Given a pool, it shares it (and does not end it). */
