@@ -33,8 +33,12 @@ export async function startWorkers(deps: Deps, options: WorkerOptions = {}): Pro
   const log = deps.logger
   const make = <T>(queue: string, processor: Processor<T>, concurrency: number) => {
     const worker = new Worker<T>(queue, processor, { connection, prefix: deps.queuePrefix, concurrency })
+    // After a failure BullMQ either schedules the next attempt (job.delay is then its backoff) or gives up (finishedOn).
     worker.on('failed', (job, error) =>
-      log.warn({ event: 'job.failed', queue, jobId: job?.id, attemptsMade: job?.attemptsMade, err: error.message }, `${queue} job failed`),
+      log.warn(
+        { event: 'job.failed', queue, jobId: job?.id, attemptsMade: job?.attemptsMade, retryInMs: job && !job.finishedOn ? job.delay : null, err: error.message },
+        `${queue} job failed`,
+      ),
     )
     worker.on('error', (error) => log.error({ event: 'worker.error', queue, err: error }, 'worker error'))
     return worker

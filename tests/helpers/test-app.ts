@@ -17,7 +17,7 @@ export const PUBLIC_URL = 'http://paperboy.test'
  * `listen: true` also serves it over HTTP on 127.0.0.1 (for a real browser): PUBLIC_URL is then that address, so
  * every link in emails and pages leads back to this app; `url` holds it.
  */
-export async function buildTestApp(options: { workers?: boolean; env?: Record<string, string>; listen?: boolean } = {}) {
+export async function buildTestApp(options: { workers?: boolean; env?: Record<string, string>; listen?: boolean; logs?: Record<string, unknown>[] } = {}) {
   const smtp = await startSmtpSink()
   const port = options.listen ? await freePort() : undefined
   const url = port ? `http://127.0.0.1:${port}` : PUBLIC_URL
@@ -33,7 +33,11 @@ export async function buildTestApp(options: { workers?: boolean; env?: Record<st
     ARXIV_LOOKUP: 'false',
     ...options.env,
   })
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
+  // `logs` collects what the service logs at warn and above, as objects (a test reads its events from there).
+  const logs = options.logs
+  const logger = logs
+    ? pino({ level: 'warn' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) })
+    : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
   const deps: Deps = await createDeps(
     config,
     { databaseUrl: TEST_DATABASE_URL, smtpUrl: smtp.url, appSecret: TEST_APP_SECRET, queuePrefix: `test-${randomUUID()}`, retryDelayMs: 200 },

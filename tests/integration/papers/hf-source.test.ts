@@ -229,12 +229,10 @@ describe('the Hugging Face source, failures', () => {
     const { baseUrl, requests } = await serve(() => {
       // Never answer.
     })
-    const started = Date.now()
     const error = await failure(createHfSource({ baseUrl, timeoutMs: 150, retries: 1, sleep: async () => {} }).fetchDay('2026-06-12'))
     expect(requests).toHaveLength(2)
     expect(error.message).toContain('timed out after 150 ms')
     expect(error.status).toBeUndefined()
-    expect(Date.now() - started).toBeLessThan(5_000)
   })
 
   it('times out a response whose body stalls after the headers', async () => {

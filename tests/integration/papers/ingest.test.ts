@@ -95,6 +95,8 @@ describe('ingesting a papers-day into Postgres', () => {
     expect(first).toEqual({ days: [day], fetched: 25, inserted: 25, updated: 0, unchanged: 0, skipped: 0, otherDays: 0 })
     expect(await papers.countByDay(day)).toBe(25)
 
+    const versions = async () => new Map((await db.$queryRaw<{ id: string; v: string }[]>`SELECT id, xmin::text AS v FROM papers WHERE day = ${day}::date`).map((r) => [r.id, r.v]))
+    const before = await versions()
     const bumped = items[4]!
     bumped.paper.upvotes += 40
     bumped.numComments += 2
@@ -106,7 +108,9 @@ describe('ingesting a papers-day into Postgres', () => {
     const stored = await db.paper.findUniqueOrThrow({ where: { id: bumped.paper.id } })
     expect(stored.upvotes).toBe(bumped.paper.upvotes)
     expect(stored.numComments).toBe(bumped.numComments)
-    expect(stored.updatedAt.getTime()).toBeGreaterThan(stored.ingestedAt.getTime())
+    // the bumped row was rewritten (a new row version), the 24 unchanged ones were not
+    const after = await versions()
+    expect([...before].filter(([id, v]) => after.get(id) !== v).map(([id]) => id)).toEqual([bumped.paper.id])
 
     const third = await ingest.ingestDay(day)
     expect(third).toMatchObject({ inserted: 0, updated: 0, unchanged: 30 })

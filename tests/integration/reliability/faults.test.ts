@@ -15,8 +15,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const figures: Record<string, unknown> = {}
 
 let t: TestApp
+const logs: Record<string, unknown>[] = []
 beforeAll(async () => {
-  t = await buildTestApp()
+  t = await buildTestApp({ logs })
 })
 afterAll(async () => {
   await t.close()
@@ -62,11 +63,12 @@ describe('SMTP faults', () => {
     expect(attempts.map((a) => a.outcome)).toEqual(['drop', '451', 'drop', '421', 'accepted'])
     for (const a of attempts) if (a.messageId) expect(a.messageId).toBe(delivery.messageId)
     expect(attempts.filter((a) => a.messageId).length).toBeGreaterThanOrEqual(3)
-    // Exponential backoff from 200 ms: at least 200 + 400 + 800 + 1600 ms in all, the last wait longest.
+    // Each failure scheduled the next attempt with exponential backoff from 200 ms (the test app's first delay), as the
+    // worker logged it; the wall-clock gaps (polling, the machine's load) are printed, not asserted.
+    const scheduled = logs.filter((l) => l.event === 'job.failed' && l.jobId === `send-${delivery.id}`).map((l) => l.retryInMs)
+    expect(scheduled).toEqual([200, 400, 800, 1600])
     const gaps = attempts.slice(1).map((a, i) => a.at - attempts[i]!.at)
-    expect(gaps.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(2_800)
-    expect(gaps.at(-1)!).toBeGreaterThan(gaps[0]! * 3)
-    figures.smtpRetries = { scripted: ['drop', '451', 'drop', '421'], attempts: attempts.length, gapsMs: gaps }
+    figures.smtpRetries = { scripted: ['drop', '451', 'drop', '421'], attempts: attempts.length, scheduledMs: scheduled, gapsMs: gaps }
   }, 40_000)
 
   it('marks a 5xx as bounced, suppresses the address, does not retry, and later subscribes send nothing', async () => {
