@@ -104,13 +104,10 @@ async function main(argv: string[]): Promise<void> {
         break
       }
       case 'enrich': {
-        let total = { batches: 0, found: 0, missing: 0, invalid: 0 }
-        for (let more = true; more; ) {
-          const result = await deps.enrichmentService.enrichOpen({ maxBatches: 1 })
-          total = { batches: total.batches + result.batches, found: total.found + result.found, missing: total.missing + result.missing, invalid: total.invalid + result.invalid }
-          if (result.batches > 0) out(`arXiv lookup: ${total.batches} request(s), ${total.found} found, ${total.missing} unknown to arXiv, ${total.invalid} refused`)
-          more = result.more
-        }
+        const total = await deps.enrichmentService.enrichOpen({
+          maxBatches: Infinity,
+          onBatch: (t) => out(`arXiv lookup: ${t.batches} batch(es), ${t.found} found, ${t.missing} unknown to arXiv, ${t.invalid} refused`),
+        })
         if (total.batches === 0) out('every paper has been looked up on arXiv (or is waiting to be asked again later)')
         break
       }

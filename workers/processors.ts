@@ -25,7 +25,8 @@ export const createIngestProcessor = (ingest: Pick<IngestService, 'ingestDay'>, 
     const dates = job.data.date ? [job.data.date] : [addDays(today, -1), today]
     const results = []
     for (const date of dates) results.push(await ingest.ingestDay(date))
-    if (results.some((r) => r.inserted > 0)) await lookUp()
+    // the papers are stored: a lookup that cannot be queued now is left to the hourly one, not a reason to ingest again
+    if (results.some((r) => r.inserted > 0)) await lookUp().catch((error: unknown) => logger.warn({ event: 'arxiv.enqueue_failed', err: error }, 'arXiv lookup not queued; the hourly one will run'))
     logger.debug({ event: 'job.ingest.done', jobId: job.id, dates }, 'ingest job done')
     return results
   }

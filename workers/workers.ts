@@ -50,6 +50,10 @@ export async function startWorkers(deps: Deps, options: WorkerOptions = {}): Pro
     ...(deps.config.ARXIV_LOOKUP ? [make(QUEUE.enrich, createEnrichProcessor(deps.enrichmentService), 1)] : []),
   ]
 
+  // One lookup at a time across every worker: two would ask arXiv about the same papers (the shared gate spaces their
+  // requests, it does not stop them repeating each other).
+  if (deps.config.ARXIV_LOOKUP) await deps.queues.enrich.setGlobalConcurrency(1)
+
   if (options.schedule ?? deps.config.SCHEDULE_JOBS) {
     await deps.queues.ingest.upsertJobScheduler('ingest-poll', { pattern: INGEST_PATTERN, tz: 'UTC' }, { name: 'ingest-papers', data: {} })
     await deps.queues.plan.upsertJobScheduler('plan-due', { pattern: PLAN_PATTERN, tz: 'UTC' }, { name: 'plan-digests', data: {} })

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import { createHttpGet, HttpUnavailableError, snippet, type HttpGetOptions } from '../runtime/http-get.ts'
+import { answered, createHttpGet, HttpUnavailableError, type HttpGetOptions } from '../runtime/http-get.ts'
 import { ArxivApiError, ArxivFeedError, parseArxivFeed, type ArxivEntry } from './arxiv-feed.ts'
 
 /**
@@ -30,7 +30,7 @@ export class ArxivUnavailableError extends Error {
   override name = 'ArxivUnavailableError'
 }
 
-export interface ArxivClientOptions extends Omit<HttpGetOptions, 'headers' | 'retryEvent'> {
+export interface ArxivClientOptions extends Omit<HttpGetOptions, 'headers' | 'retryEvent' | 'beforeRequest'> {
   /** e.g. https://export.arxiv.org (ARXIV_API_URL). */
   baseUrl: string
   userAgent: string
@@ -44,28 +44,35 @@ const SENDABLE = /^[A-Za-z0-9][A-Za-z0-9./-]{0,63}$/
 
 export const isSendableId = (id: string): boolean => SENDABLE.test(id)
 
+type Answer = { entries: ArxivEntry[] } | { refused: string } | { unreadable: string }
+
 export function createArxivClient(options: ArxivClientOptions) {
   const base = options.baseUrl.replace(/\/+$/, '')
-  // Every attempt, retries included, passes the gate: a retry is a request too.
-  const politeFetch: typeof fetch = async (input, init) => {
-    await options.gate.wait()
-    return (options.fetch ?? globalThis.fetch)(input, init)
-  }
-  const politeGet = createHttpGet({ ...options, fetch: politeFetch, headers: { 'user-agent': options.userAgent, accept: 'application/atom+xml' }, retryEvent: 'arxiv.retry' })
+  const get = createHttpGet({
+    ...options,
+    headers: { 'user-agent': options.userAgent, accept: 'application/atom+xml' },
+    // Every attempt, retries included, waits for its turn: a retry is a request too. Its timeout starts after.
+    beforeRequest: () => options.gate.wait(),
+    retryEvent: 'arxiv.retry',
+  })
 
-  /** One request for `ids`: the feed, or the API's refusal of one id's format. */
-  async function query(ids: string[]): Promise<{ entries: ArxivEntry[] } | { refused: string }> {
+  /**
+   * One request for `ids`: the feed; or the API's refusal of one id's format; or `unreadable`, a feed the API sent
+   * that cannot be read for this batch (an error naming none of its ids, XML that does not parse), which something in
+   * the batch may cause. An answer that is not a feed at all (an HTML error page) is the API being unavailable.
+   */
+  async function query(ids: string[]): Promise<Answer> {
     const url = `${base}/api/query?id_list=${ids.map(encodeURIComponent).join(',')}&max_results=${ids.length}`
     let answer
     try {
-      answer = await politeGet(url)
+      answer = await get(url)
     } catch (error) {
       if (error instanceof HttpUnavailableError) throw new ArxivUnavailableError(`arXiv API unavailable: ${error.message}`, { cause: error })
       throw error
     }
     try {
       const feed = parseArxivFeed(answer.text)
-      if (answer.status !== 200) throw new ArxivUnavailableError(`arXiv API answered HTTP ${answer.status} to GET ${answer.url}: ${snippet(answer.text)}`)
+      if (answer.status !== 200) throw new ArxivUnavailableError(`arXiv API ${answered(answer.status, answer.statusText, answer.text)} to GET ${answer.url}`)
       if (feed.skipped.length > 0) options.logger?.warn({ event: 'arxiv.entries_skipped', skipped: feed.skipped.slice(0, 5) }, 'malformed arXiv entries skipped')
       return { entries: feed.entries }
     } catch (error) {
@@ -73,13 +80,49 @@ export function createArxivClient(options: ArxivClientOptions) {
       if (error instanceof ArxivApiError) {
         const refused = /^incorrect_id_format_for_(.+)$/.exec(error.code)?.[1]
         if (refused && ids.includes(refused)) return { refused }
-        throw new ArxivUnavailableError(`arXiv API refused GET ${answer.url}: ${error.message}`, { cause: error })
+        return { unreadable: `the API's error ${error.code}: ${error.message}` }
       }
       if (error instanceof ArxivFeedError) {
+        if (answer.text.includes('<feed')) return { unreadable: error.message }
         throw new ArxivUnavailableError(`arXiv API answered GET ${answer.url} (HTTP ${answer.status}) with something that is not a feed: ${error.message}`, { cause: error })
       }
       throw error
     }
+  }
+
+  /** Sendable ids: a batch whose answer cannot be read is halved until the id that causes it stands alone. */
+  async function lookupSendable(ids: string[]): Promise<ArxivLookup> {
+    const result: ArxivLookup = { found: new Map(), missing: [], invalid: [], requests: 0 }
+    let asked = ids
+    while (asked.length > 0) {
+      result.requests++
+      const answer = await query(asked)
+      if ('refused' in answer) {
+        result.invalid.push(answer.refused)
+        asked = asked.filter((id) => id !== answer.refused)
+        continue
+      }
+      if ('unreadable' in answer) {
+        if (asked.length === 1) {
+          options.logger?.warn({ event: 'arxiv.unreadable', id: asked[0], problem: answer.unreadable }, 'the arXiv API cannot answer for this paper')
+          result.invalid.push(asked[0]!)
+          return result
+        }
+        const half = Math.ceil(asked.length / 2)
+        for (const part of [asked.slice(0, half), asked.slice(half)]) {
+          const sub = await lookupSendable(part)
+          for (const [id, entry] of sub.found) result.found.set(id, entry)
+          result.missing.push(...sub.missing)
+          result.invalid.push(...sub.invalid)
+          result.requests += sub.requests
+        }
+        return result
+      }
+      for (const entry of answer.entries) if (asked.includes(entry.id)) result.found.set(entry.id, entry)
+      result.missing.push(...asked.filter((id) => !result.found.has(id)))
+      return result
+    }
+    return result
   }
 
   return {
@@ -87,44 +130,13 @@ export function createArxivClient(options: ArxivClientOptions) {
     async lookup(ids: readonly string[]): Promise<ArxivLookup> {
       if (ids.length > ARXIV_BATCH) throw new RangeError(`at most ${ARXIV_BATCH} ids per lookup (got ${ids.length})`)
       // An id that could change the query (a comma, a space) is never sent.
-      const invalid = ids.filter((id) => !isSendableId(id))
-      let asked = ids.filter((id) => isSendableId(id))
-      const found = new Map<string, ArxivEntry>()
-      let requests = 0
-      while (asked.length > 0) {
-        requests++
-        const result = await query(asked)
-        if ('refused' in result) {
-          invalid.push(result.refused)
-          asked = asked.filter((id) => id !== result.refused)
-          continue
-        }
-        for (const entry of result.entries) if (asked.includes(entry.id)) found.set(entry.id, entry)
-        break
-      }
-      return { found, missing: asked.filter((id) => !found.has(id)), invalid, requests }
+      const result = await lookupSendable(ids.filter((id) => isSendableId(id)))
+      result.invalid.push(...ids.filter((id) => !isSendableId(id)))
+      return result
     },
   }
 }
 export type ArxivClient = ReturnType<typeof createArxivClient>
-
-/** A gate for one process: requests at least `intervalMs` apart. `now`/`sleep` are injectable for tests. */
-export function createLocalGate(intervalMs: number, clock: { now: () => number; sleep: (ms: number) => Promise<void> }): RequestGate {
-  let next = 0
-  let chain = Promise.resolve()
-  return {
-    wait() {
-      // Callers queue: each waits for the one before it, then for its own slot.
-      const turn = chain.then(async () => {
-        const delay = next - clock.now()
-        if (delay > 0) await clock.sleep(delay)
-        next = clock.now() + intervalMs
-      })
-      chain = turn.catch(() => {})
-      return turn
-    },
-  }
-}
 
 /**
  * A gate every process shares through Redis: a request may go when it can take the key for `intervalMs` (SET NX PX),

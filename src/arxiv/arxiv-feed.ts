@@ -1,5 +1,6 @@
 import { XMLParser } from 'fast-xml-parser'
 import { z } from 'zod'
+import { CATEGORY_ALIASES } from './categories.ts'
 
 /**
  * The arXiv export API's Atom feed (`/api/query`), read leniently: the current layout and the 2016 one (inline
@@ -59,7 +60,10 @@ const parser = new XMLParser({
 })
 
 const clean = (value: string) => value.replaceAll('\u0000', '').replace(/\s+/g, ' ').trim()
-const Text = z.union([z.string(), z.number()]).transform((v) => clean(String(v)))
+// An element with attributes (`<title type="text">`) parses as { '#text': …, type: … }: its text is what counts.
+const Text = z
+  .preprocess((v) => (v && typeof v === 'object' && '#text' in v ? (v as { '#text': unknown })['#text'] : v), z.union([z.string(), z.number()]))
+  .transform((v) => clean(String(v)))
 const optionalText = Text.nullish().catch(null).transform((v) => (v ? v : null))
 const Term = z.object({ term: Text }).transform((c) => c.term)
 
@@ -109,8 +113,10 @@ export function parseArxivFeed(xml: string): ArxivFeed {
       skipped.push({ index, reason: `id is not an arXiv abstract URL: ${e.id}` })
       return
     }
-    const listed = (e.category ?? []).filter((c): c is string => !!c)
-    const primary = e.primary_category ?? listed[0] ?? null
+    // arXiv lists a paper under a category's main name; should an alias come back, it is stored as the main name
+    const named = (c: string) => CATEGORY_ALIASES[c] ?? c
+    const listed = (e.category ?? []).filter((c): c is string => !!c).map(named)
+    const primary = e.primary_category ? named(e.primary_category) : (listed[0] ?? null)
     entries.push({
       id: match[1]!,
       version: match[2] ? Number(match[2]) : null,

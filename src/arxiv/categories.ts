@@ -30,7 +30,6 @@ export const ARXIV_CATEGORIES: Readonly<Record<string, string>> = {
   'cs.MA': 'Multiagent Systems',
   'cs.MM': 'Multimedia',
   'cs.MS': 'Mathematical Software',
-  'cs.NA': 'Numerical Analysis',
   'cs.NE': 'Neural and Evolutionary Computing',
   'cs.NI': 'Networking and Internet Architecture',
   'cs.OH': 'Other Computer Science',
@@ -42,7 +41,6 @@ export const ARXIV_CATEGORIES: Readonly<Record<string, string>> = {
   'cs.SD': 'Sound',
   'cs.SE': 'Software Engineering',
   'cs.SI': 'Social and Information Networks',
-  'cs.SY': 'Systems and Control',
   'econ.EM': 'Econometrics',
   'econ.GN': 'General Economics',
   'econ.TH': 'Theoretical Economics',
@@ -66,11 +64,9 @@ export const ARXIV_CATEGORIES: Readonly<Record<string, string>> = {
   'math.GR': 'Group Theory',
   'math.GT': 'Geometric Topology',
   'math.HO': 'History and Overview',
-  'math.IT': 'Information Theory',
   'math.KT': 'K-Theory and Homology',
   'math.LO': 'Logic',
   'math.MG': 'Metric Geometry',
-  'math.MP': 'Mathematical Physics',
   'math.NA': 'Numerical Analysis',
   'math.NT': 'Number Theory',
   'math.OA': 'Operator Algebras',
@@ -143,7 +139,6 @@ export const ARXIV_CATEGORIES: Readonly<Record<string, string>> = {
   'q-bio.SC': 'Subcellular Processes',
   'q-bio.TO': 'Tissues and Organs',
   'q-fin.CP': 'Computational Finance',
-  'q-fin.EC': 'Economics',
   'q-fin.GN': 'General Finance',
   'q-fin.MF': 'Mathematical Finance',
   'q-fin.PM': 'Portfolio Management',
@@ -157,7 +152,6 @@ export const ARXIV_CATEGORIES: Readonly<Record<string, string>> = {
   'stat.ME': 'Methodology',
   'stat.ML': 'Machine Learning',
   'stat.OT': 'Other Statistics',
-  'stat.TH': 'Statistics Theory',
 }
 
 /** The categories most Daily Papers are listed in, offered first on the preferences page. */
@@ -166,6 +160,22 @@ export const COMMON_CATEGORIES: readonly string[] = [
   'cs.CR', 'cs.CY', 'cs.HC', 'cs.SE', 'cs.DC', 'cs.AR', 'cs.GR', 'cs.LO', 'cs.GT', 'q-bio.QM', 'physics.comp-ph',
 ]
 
-/** Categories as arXiv spells them; lookups forgive case ("CS.cl" is cs.CL). */
-const BY_LOWER = new Map(Object.keys(ARXIV_CATEGORIES).map((c) => [c.toLowerCase(), c]))
+/**
+ * arXiv's aliases: one category under two names, of which arXiv lists a paper under the first only (cs.SY papers come
+ * back as eess.SY). A reader's choice of either name is stored as the one arXiv lists.
+ */
+export const CATEGORY_ALIASES: Readonly<Record<string, string>> = {
+  'cs.SY': 'eess.SY',
+  'cs.NA': 'math.NA',
+  'math.IT': 'cs.IT',
+  'math.MP': 'math-ph',
+  'stat.TH': 'math.ST',
+  'q-fin.EC': 'econ.GN',
+}
+
+/** Categories as arXiv lists them; lookups forgive case ("CS.cl" is cs.CL) and take aliases ("cs.SY" is eess.SY). */
+const BY_LOWER = new Map([
+  ...Object.keys(ARXIV_CATEGORIES).map((c) => [c.toLowerCase(), c] as const),
+  ...Object.entries(CATEGORY_ALIASES).map(([alias, canonical]) => [alias.toLowerCase(), canonical] as const),
+])
 export const canonicalCategory = (input: string): string | undefined => BY_LOWER.get(input.trim().toLowerCase())

@@ -25,10 +25,11 @@ export function createEnrichmentService(deps: {
   const now = deps.now ?? (() => new Date())
   return {
     /**
-     * Looks up open papers, a batch at a time, until none is left or `maxBatches` were sent. Throws (after the
-     * client's retries) when the API cannot answer: what earlier batches learned is kept, the rest stays pending.
+     * Looks up open papers, a batch at a time, until none is left or `maxBatches` were sent (`onBatch` hears the totals
+     * after each). Throws (after the client's retries) when the API cannot answer: what earlier batches learned is
+     * kept, the rest stays pending.
      */
-    async enrichOpen({ maxBatches = 10 } = {}): Promise<EnrichResult> {
+    async enrichOpen({ maxBatches = 10, onBatch }: { maxBatches?: number; onBatch?: (sofar: EnrichResult) => void } = {}): Promise<EnrichResult> {
       const result: EnrichResult = { batches: 0, found: 0, missing: 0, invalid: 0, more: false }
       for (;;) {
         const ids = await deps.papers.openArxivLookups(ARXIV_BATCH, now())
@@ -43,6 +44,7 @@ export function createEnrichmentService(deps: {
         result.found += lookup.found.size
         result.missing += lookup.missing.length
         result.invalid += lookup.invalid.length
+        onBatch?.(result)
       }
       if (result.batches > 0) deps.logger.info({ event: 'arxiv.enriched', ...result }, `arXiv lookup: ${result.found} found, ${result.missing} unknown, ${result.invalid} invalid`)
       return result

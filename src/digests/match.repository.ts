@@ -199,19 +199,19 @@ export function createMatchRepository(sql: Sql, options: { catalogue?: readonly 
     if (!entry || entry.fingerprint !== fingerprint) {
       windows.delete(key)
       while (windows.size >= WINDOWS_KEPT) windows.delete(windows.keys().next().value!)
-      entry = { fingerprint, topics: classifyWindow(window), keywords: new Map() }
+      entry = { fingerprint, topics: kept(classifyWindow(window)), keywords: new Map() }
       windows.set(key, entry)
     }
     const current = entry
     const ask = (list: string[]) => {
       const missing = [...new Set(list)].filter((k) => !current.keywords.has(k))
       if (missing.length === 0) return
-      const computed = computeKeywordHits(window, missing, (current.words ??= windowWords(window)))
-      for (const k of missing) current.keywords.set(k, computed.then((byLabel) => byLabel.get(k) ?? []))
+      const computed = computeKeywordHits(window, missing, (current.words ??= kept(windowWords(window))))
+      for (const k of missing) current.keywords.set(k, kept(computed.then((byLabel) => byLabel.get(k) ?? [])))
     }
     const wanted = [...new Set(keywords)]
     try {
-      if (everyKeyword) await (entry.everyKeyword ??= sql.query<{ k: string }>({ name: 'match-every-keyword', text: EVERY_KEYWORD }).then(({ rows }) => ask(rows.map((r) => r.k))))
+      if (everyKeyword) await (entry.everyKeyword ??= kept(sql.query<{ k: string }>({ name: 'match-every-keyword', text: EVERY_KEYWORD }).then(({ rows }) => ask(rows.map((r) => r.k)))))
       ask(wanted)
       const [windowHits, ...lists] = await Promise.all([entry.topics, ...wanted.map((k) => entry.keywords.get(k)!)])
       return { ...(windowHits as WindowHits), keywordHits: new Map(wanted.map((k, i) => [k, lists[i] as Hit[]])) }
@@ -287,6 +287,16 @@ export function createMatchRepository(sql: Sql, options: { catalogue?: readonly 
   }
 }
 export type MatchRepository = ReturnType<typeof createMatchRepository>
+
+/**
+ * A promise kept for later selections. Many are kept that no selection awaits yet (every active keyword is asked for
+ * at once): one that fails must not be an unhandled rejection, which ends the process. Whoever awaits it still gets
+ * the error, and the window's entry is then dropped.
+ */
+function kept<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {})
+  return promise
+}
 
 /** Windows whose hits a process keeps: today's daily and weekly windows, and the previous day's around midnight. */
 const WINDOWS_KEPT = 4

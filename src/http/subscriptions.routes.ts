@@ -9,9 +9,9 @@ import { ARXIV_CATEGORIES } from '../arxiv/categories.ts'
 import { TOPICS, TOPICS_BY_GROUP } from '../topics/catalogue.ts'
 import type { RouteDeps } from './route-deps.ts'
 
-/** Same status and body whatever the address's state: the response must not reveal who is subscribed. */
 const CATEGORY_LIST = Object.entries(ARXIV_CATEGORIES).map(([code, name]) => ({ code, name }))
 
+/** Same status and body whatever the address's state: the response must not reveal who is subscribed. */
 export const ACCEPTED = {
   status: 'accepted',
   message: 'Thanks! If this address can receive email, a message is on its way: follow it to confirm your subscription.',

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import type { Logger } from 'pino'
 import { AppError, validationFailed } from '../errors.ts'
-import { createHttpGet, HttpUnavailableError, publicUrl, snippet, splitCredentials, type HttpGetOptions } from '../runtime/http-get.ts'
+import { answered, createHttpGet, HttpUnavailableError, publicUrl, splitCredentials, type HttpGetOptions } from '../runtime/http-get.ts'
 import {
   DailyPapersFormatError,
   dedupeById,
@@ -44,7 +44,7 @@ export interface ParsedFile {
   byDay: Map<string, PaperInput[]>
 }
 
-export interface HfSourceOptions extends Omit<HttpGetOptions, 'headers' | 'retryEvent'> {
+export interface HfSourceOptions extends Omit<HttpGetOptions, 'headers' | 'retryEvent' | 'beforeRequest'> {
   /** e.g. https://huggingface.co (HF_API_URL); may carry a path prefix. */
   baseUrl: string
 }
@@ -76,9 +76,7 @@ export function createHfSource(options: HfSourceOptions) {
     const { status, statusText, text, attempts } = answer
     const tries = attempts === 1 ? '1 attempt' : `${attempts} attempts`
     if (status < 200 || status > 299) {
-      const excerpt = snippet(text)
-      const problem = `answered HTTP ${status}${statusText ? ` ${statusText}` : ''}${excerpt ? ` (${excerpt})` : ''}`
-      throw unavailable(`GET ${answer.url} ${problem} (${tries})`, { url: answer.url, status, attempts })
+      throw unavailable(`GET ${answer.url} ${answered(status, statusText, text)} (${tries})`, { url: answer.url, status, attempts })
     }
     try {
       return JSON.parse(text) as unknown

@@ -40,7 +40,10 @@ export interface Queues {
    * with that shared call.
    */
   enqueueSend(deliveryId: string): Promise<void>
-  /** An arXiv lookup of the papers waiting for one; while one is queued, asking again adds nothing. */
+  /**
+   * An arXiv lookup of the papers waiting for one. While one is queued or running, asking again adds nothing: a
+   * running one picks up papers stored meanwhile on its next batch, and the hourly run catches any left.
+   */
   enqueueEnrich(): Promise<void>
   close(): Promise<void>
 }

@@ -16,6 +16,8 @@ export interface HttpGetOptions {
   sleep?: (ms: number) => Promise<void>
   /** Sent with every request (e.g. a descriptive User-Agent). */
   headers?: Record<string, string>
+  /** Awaited before every attempt, retries included, and before its timeout starts (a rate gate, say). */
+  beforeRequest?: () => Promise<void>
   logger?: Logger
   /** The `event` of the retry log line, e.g. 'papers.source.retry'. */
   retryEvent: string
@@ -80,6 +82,12 @@ export function splitCredentials(baseUrl: string): { base: string; authorization
 /** A short, one-line excerpt of a body for an error message. */
 export const snippet = (text: string, length = 200): string => text.replace(/\s+/g, ' ').trim().slice(0, length)
 
+/** "answered HTTP 503 Service Unavailable (busy)": an answer's status and the start of its body, for errors and logs. */
+export function answered(status: number, statusText: string, text: string): string {
+  const excerpt = snippet(text)
+  return `answered HTTP ${status}${statusText ? ` ${statusText}` : ''}${excerpt ? ` (${excerpt})` : ''}`
+}
+
 function retryAfterMs(header: string | null, now: number): number | undefined {
   if (!header) return undefined
   const seconds = Number(header)
@@ -108,18 +116,13 @@ export function createHttpGet(options: HttpGetOptions) {
   const sleep = options.sleep ?? defaultSleep
 
   async function attempt(url: string, headers: Record<string, string>): Promise<Attempt> {
+    await options.beforeRequest?.()
     try {
       const res = await doFetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) })
       // Read the body inside the same timeout: a server can stall after the headers too.
       const text = await res.text()
       if (res.status === 429 || res.status >= 500) {
-        const excerpt = snippet(text)
-        return {
-          ok: false,
-          status: res.status,
-          problem: `answered HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${excerpt ? ` (${excerpt})` : ''}`,
-          retryAfterMs: retryAfterMs(res.headers.get('retry-after'), Date.now()),
-        }
+        return { ok: false, status: res.status, problem: answered(res.status, res.statusText, text), retryAfterMs: retryAfterMs(res.headers.get('retry-after'), Date.now()) }
       }
       return { ok: true, answer: { status: res.status, statusText: res.statusText, text } }
     } catch (error) {

@@ -4,11 +4,11 @@
  * covers papers no other topic does, and together they cover all but one of its 326 papers.
  *
  * A paper's topics are decided by the topic model (topic-model.ts), trained on the labelled papers. `evidence` is what
- * a person who knows the field writes down about each topic before seeing any data: phrases that speak for it
- * (`strong`: one is close to decisive; `some`: suggestive) or against it, and the arXiv categories that go with it.
- * Training starts every weight from this prior and moves it only as far as the labelled papers justify, so a topic with
- * few labelled papers still behaves as its definition says. The definitions readers label by are in
- * tests/eval/LABELLING.md.
+ * a person who knows the field writes down about each topic from its definition (tests/eval/LABELLING.md): phrases
+ * that speak for it (`strong`: one is close to decisive; `title`: decisive in a title only; `some`: suggestive) or
+ * against it, and the arXiv categories that go with it. It was then revised where the dev papers' errors showed a
+ * word missing or misleading (never on the held-out papers). Training starts every weight from this prior and moves it
+ * only as far as the labelled papers justify, so a topic with few labelled papers still behaves as its definition says.
  */
 export interface Topic {
   slug: string

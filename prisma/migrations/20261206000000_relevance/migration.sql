@@ -13,7 +13,8 @@ ALTER TABLE "papers"
     ADD COLUMN "arxiv_primary_category" TEXT,
     ADD COLUMN "arxiv_comment" TEXT,
     ADD COLUMN "arxiv_journal_ref" TEXT;
--- What the lookup job reads: papers still to ask about, newest first. Small: found and invalid papers leave it.
+-- What the lookup job reads: papers still to ask about, newest first. Found and refused papers leave it; those arXiv
+-- did not know stay, a handful a month.
 CREATE INDEX "papers_arxiv_open_idx" ON "papers" ("day" DESC, "id") WHERE "arxiv_status" IN ('pending', 'missing');
 
 ALTER TABLE "subscribers" ADD COLUMN "categories" TEXT[] NOT NULL DEFAULT ARRAY[]::TEXT[];

@@ -5,11 +5,12 @@ import path from 'node:path'
 import { Redis } from 'ioredis'
 import pino from 'pino'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { ArxivUnavailableError, createArxivClient, createLocalGate, createRedisGate, type RequestGate } from '../../../src/arxiv/arxiv-client.ts'
+import { ArxivUnavailableError, createArxivClient, createRedisGate, type RequestGate } from '../../../src/arxiv/arxiv-client.ts'
 import { createEnrichmentService } from '../../../src/arxiv/enrichment.service.ts'
 import { createPool, createPrisma } from '../../../src/db/client.ts'
 import { createPaperRepository } from '../../../src/papers/paper.repository.ts'
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../../helpers/env.ts'
+import { createLocalGate } from '../../helpers/gates.ts'
 import { uniqueDay } from '../../helpers/papers.ts'
 
 /**
@@ -208,11 +209,28 @@ describe('the arXiv lookup', () => {
     expect(waits).toEqual([3_000, 3_000])
   })
 
-  it('spaces requests 3 s apart when several batches go at once', async () => {
-    const { clock, waits } = fakeClock()
-    const gate = createLocalGate(3_000, clock)
-    await Promise.all([gate.wait(), gate.wait(), gate.wait()])
-    expect(waits).toEqual([3_000, 3_000])
+  it('halves a batch whose answer cannot be read until the paper that causes it stands alone, and keeps asking for the rest', async () => {
+    const ids = ['2607.22535', '2607.22534', '2607.66666', '2607.22531']
+    await storePapers(ids)
+    // The API answers with an error feed naming no id whenever the batch holds 2607.66666.
+    const poisoned = REFUSED_ABC.body.replace('incorrect_id_format_for_abc', 'internal_error').replace('incorrect id format for abc', 'internal error')
+    const { baseUrl, requests } = await serve((asked, res) => (asked.includes('2607.66666') ? atom(res, 200, poisoned) : arxiv(asked, res)))
+
+    expect(await service(baseUrl).enrichOpen()).toEqual({ batches: 1, found: 3, missing: 0, invalid: 1, more: false })
+
+    // all four, then halves, then the poisoned half's halves
+    expect(requests.map((r) => r.ids.length)).toEqual([4, 2, 2, 1, 1])
+    expect(await rowsOf(['2607.66666'])).toEqual([expect.objectContaining({ arxivStatus: 'invalid' })])
+  })
+
+  it('waits at the gate before every attempt, retries included', async () => {
+    await storePapers(['2607.22535'])
+    const { baseUrl, requests } = await serve((ids, res, n) => (n < 2 ? atom(res, 429, 'slow down') : arxiv(ids, res)))
+    let waits = 0
+    const counting: RequestGate = { wait: async () => void waits++ }
+    await service(baseUrl, { gate: counting, retries: 3 }).enrichOpen()
+    expect(requests).toHaveLength(3)
+    expect(waits).toBe(3)
   })
 
   it('says what failed when the API stays down, and leaves the papers as they were', async () => {

@@ -67,7 +67,7 @@ describe('the operator CLI', { timeout: 300_000 }, () => {
     await prisma.paper.updateMany({ where: { arxivStatus: { in: ['pending', 'missing'] }, id: { notIn: mine } }, data: { arxivStatus: 'invalid' } })
     const enrich = await cli('enrich')
     expect(enrich.code, enrich.stderr).toBe(0)
-    expect(enrich.stdout).toContain('arXiv lookup: 1 request(s), 0 found, 30 unknown to arXiv, 0 refused')
+    expect(enrich.stdout).toContain('arXiv lookup: 1 batch(es), 0 found, 30 unknown to arXiv, 0 refused')
     expect(arxivAsked.at(-1)!.sort()).toEqual([...mine].sort())
     expect(await prisma.paper.count({ where: { id: { in: mine }, arxivStatus: 'missing' } })).toBe(30)
     expect((await cli('enrich')).stdout).toContain('every paper has been looked up on arXiv')

@@ -681,6 +681,29 @@ describe('the window\'s hits, kept per process', () => {
     expect(second.get(b)).toEqual(await select({ subscriberId: b, keywords: ['tokenizer OR browsing'] }, window, repo))
   })
 
+  it('survive a failed keyword statement: the batch fails, no kept promise goes unhandled, the next batch computes again', async () => {
+    let failures = 1
+    const repo = createMatchRepository({
+      query: ((config: { name?: string }, ...rest: unknown[]) => {
+        if (config.name === 'match-keyword-hits' && failures-- > 0) return Promise.reject(new Error('canceling statement due to statement timeout'))
+        return (pool.query as (...args: unknown[]) => unknown)(config, ...rest)
+      }) as typeof pool.query,
+    }, { model: titleSaysAgent })
+    const a = await newSubscriber({ keywords: ['"speculative decoding"'] })
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      await expect(repo.selectForSubscribers([a], window)).rejects.toThrow(/statement timeout/)
+      // every other active keyword's hits were kept from that same statement: their rejections must be handled
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(unhandled).toEqual([])
+      expect(ids((await repo.selectForSubscribers([a], window)).get(a)!)).toEqual(['hits-c'])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
+  })
+
   it('answer a batch exactly like single selections, from the subscribers table', async () => {
     const { repo } = counted()
     const a = await newSubscriber({ topics: ['agents'], keywords: ['tokenizer'] })

@@ -30,6 +30,11 @@ describe('job schedulers of a worker process', () => {
     ])
   })
 
+  it('runs one arXiv lookup at a time across every worker', async () => {
+    await schedulersWith({ ARXIV_LOOKUP: 'true' })
+    expect(await t!.deps.queues.enrich.getGlobalConcurrency()).toBe(1)
+  })
+
   it('leaves the arXiv lookup out with ARXIV_LOOKUP=false, and removes a lookup schedule registered before', async () => {
     await schedulersWith({ ARXIV_LOOKUP: 'true' })
     await workers!.close()
@@ -57,6 +62,13 @@ describe('the arXiv lookup queue', () => {
 describe('the ingest job', () => {
   const job = { id: 'j', data: {} } as Job<{ date?: string }>
   const result = (inserted: number) => ({ days: [], fetched: inserted, inserted, updated: 0, unchanged: 0, skipped: 0, otherDays: 0 })
+
+  it('stores the papers even when the lookup cannot be queued', async () => {
+    const days: string[] = []
+    const ingest = createIngestProcessor({ ingestDay: async (date) => (days.push(date), result(2)) }, pino({ level: 'silent' }), async () => { throw new Error('Redis is down') })
+    await expect(ingest({ id: 'j', data: { date: '2026-08-02' } } as Job<{ date?: string }>)).resolves.toHaveLength(1)
+    expect(days).toEqual(['2026-08-02'])
+  })
 
   it('asks for an arXiv lookup when it added papers, and only then', async () => {
     let lookups = 0

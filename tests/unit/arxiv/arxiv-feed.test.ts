@@ -40,6 +40,16 @@ describe('parseArxivFeed', () => {
     expect(mana.categories).toEqual(['cs.RO', 'cs.AI', 'cs.CV', 'cs.LG'])
   })
 
+  it('reads the text of an element that has attributes (<title type="text">)', () => {
+    const xml = read('api_2026-06-14_all-transformer-AND-cs-LG_max5_sotawhat.xml').replace('<title>Mana: Dexterous', '<title type="text">Mana: Dexterous')
+    expect(parseArxivFeed(xml).entries[0]).toMatchObject({ id: '2606.13677', title: 'Mana: Dexterous Manipulation of Articulated Tools' })
+  })
+
+  it('stores an alias under the name arXiv lists papers under (cs.SY is eess.SY)', () => {
+    const xml = read('api_2026-07-27_cs-AI-LG-CL-CV-RO-NE_max60_good-feed.xml').replace('<category term="cs.CV" scheme="http://arxiv.org/schemas/atom"/>', '<category term="cs.SY" scheme="http://arxiv.org/schemas/atom"/>')
+    expect(parseArxivFeed(xml).entries[0]!.categories).toEqual(['cs.RO', 'eess.SY'])
+  })
+
   it('reads the 2016 layout: inline namespaces, hard-wrapped title and abstract, categories after the links', () => {
     const feed = parseArxivFeed(read('api-legacy_2016-10-09_id_list-1111.2011v2_arxiv.py.xml'))
     expect(feed.entries).toEqual([
