@@ -28,6 +28,19 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        // Tests that need programs npm cannot install (SpamAssassin, docker compose): `npm run test:system`.
+        test: {
+          name: 'system',
+          root,
+          include: ['tests/system/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['tests/setup/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 })

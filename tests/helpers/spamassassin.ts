@@ -1,4 +1,12 @@
-import { spawn } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
+import { promisify } from 'node:util'
+
+/** Fails with how to install it when SpamAssassin is missing: a system test is never skipped silently. */
+export async function requireSpamassassin(): Promise<void> {
+  await promisify(execFile)('spamassassin', ['--version']).catch(() => {
+    throw new Error('SpamAssassin is not installed: the system tests score emails with it (Debian: apt-get install spamassassin)')
+  })
+}
 
 export interface SpamReport {
   score: number

@@ -4,15 +4,18 @@ import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 
 const run = promisify(execFile)
-const ROOT = path.resolve(import.meta.dirname, '../../..')
+const ROOT = path.resolve(import.meta.dirname, '../..')
 
-/** `docker compose config` where the Compose plugin exists, else the standalone docker-compose (Debian's, in CI). */
+/** `docker compose` where the Compose plugin exists, else the standalone docker-compose (Debian's, in CI). */
+async function compose(): Promise<string[]> {
+  if (await run('docker', ['compose', 'version']).then(() => true, () => false)) return ['docker', 'compose']
+  if (await run('docker-compose', ['version']).then(() => true, () => false)) return ['docker-compose']
+  throw new Error('docker compose is not installed: the system tests validate docker-compose.yml with it (Debian: apt-get install docker-compose)')
+}
+
 async function composeConfig(env: Record<string, string>) {
-  const options = { cwd: ROOT, env: { PATH: process.env.PATH, ...env } }
-  const plugin = await run('docker', ['compose', 'version']).then(() => true, () => false)
-  return plugin
-    ? run('docker', ['compose', '-f', 'docker-compose.yml', 'config'], options)
-    : run('docker-compose', ['-f', 'docker-compose.yml', 'config'], options)
+  const [command, ...args] = await compose()
+  return run(command!, [...args, '-f', 'docker-compose.yml', 'config'], { cwd: ROOT, env: { PATH: process.env.PATH, ...env } })
 }
 
 describe('docker-compose.yml', () => {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { alreadySubscribedEmail, confirmationEmail, digestEmail } from '../../helpers/emails.ts'
-import { spamassassin, type SpamReport } from '../../helpers/spamassassin.ts'
-import type { CapturedMessage } from '../../helpers/smtp-sink.ts'
-import { buildTestApp, type TestApp } from '../../helpers/test-app.ts'
+import { alreadySubscribedEmail, confirmationEmail, digestEmail } from '../helpers/emails.ts'
+import { requireSpamassassin, spamassassin, type SpamReport } from '../helpers/spamassassin.ts'
+import type { CapturedMessage } from '../helpers/smtp-sink.ts'
+import { buildTestApp, type TestApp } from '../helpers/test-app.ts'
 
 /**
  * Every email template, as the real app sends it, scored by SpamAssassin offline (local rules only, no Bayes).
@@ -25,10 +25,11 @@ const asReceived = (raw: string) =>
 
 let t: TestApp
 beforeAll(async () => {
+  await requireSpamassassin()
   t = await buildTestApp()
 })
 afterAll(async () => {
-  await t.close()
+  await t?.close()
 })
 
 async function expectClean(message: CapturedMessage) {
