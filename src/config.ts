@@ -3,6 +3,8 @@ import { isTimeZone } from './digests/schedule.ts'
 
 const port = z.coerce.number().int().min(1).max(65535)
 
+export const DEFAULT_REDIS_PORT = 6379
+
 export const ConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   DATABASE_URL: z
@@ -13,7 +15,8 @@ export const ConfigSchema = z.object({
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
-    .default('redis://127.0.0.1:6379'),
+    .default(`redis://127.0.0.1:${DEFAULT_REDIS_PORT}`)
+    .describe('Redis; unset: 127.0.0.1, and `npm start` starts a redis-server there if none answers'),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
@@ -77,7 +80,8 @@ export const ConfigSchema = z.object({
   MAILCATCHER_WEB_PORT: port.default(1080),
 })
 
-export type Config = Readonly<z.infer<typeof ConfigSchema>>
+/** `REDIS_DEFAULTED`: REDIS_URL was not set, so `npm start` may start a development Redis on its default address. */
+export type Config = Readonly<z.infer<typeof ConfigSchema> & { REDIS_DEFAULTED: boolean }>
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
@@ -102,7 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.NODE_ENV === 'production' && !config.APP_SECRET) {
     throw new ConfigError('Invalid configuration: APP_SECRET is required in production (at least 32 random bytes)')
   }
-  return Object.freeze(config)
+  return Object.freeze({ ...config, REDIS_DEFAULTED: cleaned.REDIS_URL === undefined })
 }
 
 function redact(name: string, value: string): string {

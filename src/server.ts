@@ -1,6 +1,6 @@
 import { buildApp } from './app.ts'
 import { createDeps } from './deps.ts'
-import { loggerOptions } from './logger.ts'
+import { loggerOptions, prettyLogs } from './logger.ts'
 import { boot } from './runtime/boot.ts'
 import { runMain } from './runtime/main.ts'
 
@@ -8,7 +8,7 @@ import { runMain } from './runtime/main.ts'
 await runMain('api', async (config, logger) => {
   const booted = await boot(config, logger, { embedded: false })
   const deps = await createDeps(config, booted.runtime, logger)
-  const app = await buildApp(deps, { logger: loggerOptions(config.LOG_LEVEL), trustProxy: config.NODE_ENV === 'production' })
+  const app = await buildApp(deps, { logger: loggerOptions(config.LOG_LEVEL, prettyLogs(config.NODE_ENV)), trustProxy: config.NODE_ENV === 'production' })
   await app.listen({ port: config.PORT, host: config.HOST })
   return async () => {
     await app.close()

@@ -1,6 +1,6 @@
 import { buildApp } from './app.ts'
 import { createDeps } from './deps.ts'
-import { loggerOptions } from './logger.ts'
+import { loggerOptions, prettyLogs } from './logger.ts'
 import { boot } from './runtime/boot.ts'
 import { ingestIfEmpty } from './runtime/first-run.ts'
 import { runMain } from './runtime/main.ts'
@@ -12,7 +12,7 @@ await runMain('start', async (config, logger) => {
   const booted = await boot(config, logger, { embedded: true })
   const deps = await createDeps(config, booted.runtime, logger)
   const workers = await startWorkers(deps)
-  const app = await buildApp(deps, { logger: loggerOptions(config.LOG_LEVEL) })
+  const app = await buildApp(deps, { logger: loggerOptions(config.LOG_LEVEL, prettyLogs(config.NODE_ENV)) })
   await app.listen({ port: config.PORT, host: config.HOST })
   logger.info({ event: 'boot.ready' }, `Paperboy is ready: open ${config.PUBLIC_URL}`)
   void ingestIfEmpty({ papers: deps.papers, ingest: deps.ingestService, logger })

