@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import path from 'node:path'
 import type { Redis } from 'ioredis'
 import type pg from 'pg'
 import type { Logger } from 'pino'
@@ -23,6 +24,7 @@ import { createIngestService } from './papers/ingest.service.ts'
 import { createPaperRepository } from './papers/paper.repository.ts'
 import { createQueues } from './queues/queues.ts'
 import { connectRedis, createRedis } from './redis.ts'
+import { packageRoot } from './runtime/package-root.ts'
 import { createSubscriberRepository } from './subscribers/subscriber.repository.ts'
 import { createSubscriberService } from './subscribers/subscriber.service.ts'
 
@@ -48,7 +50,7 @@ async function dkimOptions(config: Config): Promise<DkimOptions | undefined> {
 
 /** arXiv's request to API users: no more than one request every three seconds. */
 export const ARXIV_INTERVAL_MS = 3_000
-const PAPERBOY_VERSION = (JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version
+const PAPERBOY_VERSION = (JSON.parse(await readFile(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version
 
 /** One composition root for the API and the workers: every service is built here and nowhere else. */
 export async function createDeps(config: Config, runtime: Runtime, logger: Logger) {

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import pg from 'pg'
+import { packageRoot } from '../runtime/package-root.ts'
 
 /**
  * Applies prisma/migrations/<stamp>_<name>/migration.sql in order, each in its own transaction, and records them in
@@ -9,7 +10,7 @@ import pg from 'pg'
  * step agree about what is applied. The Prisma CLI cannot run here (it downloads its schema engine), hence this.
  * An applied migration whose file has changed is refused, never re-run.
  */
-export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '../../prisma/migrations')
+export const MIGRATIONS_DIR = path.join(packageRoot(), 'prisma', 'migrations')
 
 export interface MigrationResult {
   applied: string[]

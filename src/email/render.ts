@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
+import { packageRoot } from '../runtime/package-root.ts'
 import Handlebars from 'handlebars'
 import mjml2html from 'mjml'
 import { keptOrMade } from '../runtime/bounded-cache.ts'
 import { appendFilled, asIs, escapeHtml, fillFor, readsOnly, RECIPIENT_FIELDS, type Fill } from './recipient-fill.ts'
 import { SUBJECTS, TEMPLATE_NAMES, type DigestData, type DigestPaper, type RenderRequest, type TemplateName } from './templates.ts'
 
-export const TEMPLATES_DIR = path.resolve(import.meta.dirname, '../../templates')
+export const TEMPLATES_DIR = path.join(packageRoot(), 'templates')
 
 export interface RenderedEmail {
   subject: string

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs'
 import { z } from 'zod'
+import shippedData from './topic-model.json' with { type: 'json' }
 import { TOPICS } from './catalogue.ts'
 import { paperFeatures, type PaperText } from './text.ts'
 
@@ -80,11 +80,12 @@ export function createTopicModel(data: TopicModelData, catalogue: readonly { slu
   }
 }
 
+/** Where `npm run train:topics` writes the model (imported above, so the compiled build carries it too). */
 export const TOPIC_MODEL_FILE = new URL('./topic-model.json', import.meta.url)
 
 let shipped: TopicModel | undefined
-/** The model shipped with this version of Paperboy (read once per process). */
+/** The model shipped with this version of Paperboy (checked once per process). */
 export function shippedTopicModel(): TopicModel {
-  shipped ??= createTopicModel(TopicModelData.parse(JSON.parse(readFileSync(TOPIC_MODEL_FILE, 'utf8'))))
+  shipped ??= createTopicModel(TopicModelData.parse(shippedData))
   return shipped
 }

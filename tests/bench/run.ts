@@ -157,7 +157,7 @@ const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)
 
 // Workers run with the Node flags of `npm run start:worker` (a larger young generation: a digest allocates a few
 // hundred KB that die young, and the default one made garbage collection a tenth of a worker's time).
-const WORKER_FLAGS = /^node (.*?) ?--import tsx workers\/main\.ts$/.exec((JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['start:worker']!)?.[1]?.split(' ').filter(Boolean) ?? []
+const WORKER_FLAGS = /^node (.*?) ?dist\/workers\/main\.js$/.exec((JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['start:worker']!)?.[1]?.split(' ').filter(Boolean) ?? []
 // BENCH_CPU_PROF=dir writes a V8 CPU profile of each worker and of the API server there (where does the time go).
 const cpuProfile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
 

@@ -28,6 +28,9 @@ function track(child: ChildProcess): ChildProcess {
   return child
 }
 
+/** Any child process, tracked like the others (killAll ends it). */
+export const spawnTracked = (...args: Parameters<typeof spawn>): ChildProcess => track(spawn(...args))
+
 /** Resolves with the exit code (or the signal's name) once the child has exited. */
 export async function exited(child: ChildProcess): Promise<number | string> {
   if (child.exitCode !== null) return child.exitCode

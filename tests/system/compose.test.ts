@@ -19,14 +19,19 @@ async function composeConfig(env: Record<string, string>) {
 }
 
 describe('docker-compose.yml', () => {
-  it('is valid and describes the production-shaped setup', async () => {
+  it('is valid and describes the production-shaped setup: one image built here, migrations first, no source mounted', async () => {
     const { stdout } = await composeConfig({ APP_SECRET: 'a'.repeat(44) })
-    for (const service of ['postgres', 'redis', 'mail', 'api', 'worker']) expect(stdout).toMatch(new RegExp(`^  ${service}:$`, 'm'))
+    for (const service of ['postgres', 'redis', 'mail', 'migrate', 'api', 'worker']) expect(stdout).toMatch(new RegExp(`^  ${service}:$`, 'm'))
     // BullMQ needs a Redis that keeps its data and never evicts keys.
     expect(stdout).toMatch(/appendonly[\s\S]*yes/)
     expect(stdout).toMatch(/maxmemory-policy[\s\S]*noeviction/)
-    expect(stdout).toContain('start:api')
-    expect(stdout).toContain('start:worker')
+    // the compiled build, from the image: no install at start, no bind mount of the source
+    expect(stdout).toContain('dist/src/db/migrate-cli.js')
+    expect(stdout).toContain('dist/src/server.js')
+    expect(stdout).toContain('dist/workers/main.js')
+    expect(stdout.match(/^ {4}build:$/gm)).toHaveLength(3)
+    expect(stdout).not.toMatch(/npm ci|tsx|source: \.|\/app:/)
+    expect(stdout.match(/condition: service_completed_successfully/g)).toHaveLength(2)
     expect(stdout.match(/healthcheck:/g)?.length).toBeGreaterThanOrEqual(3)
   })
 

