@@ -70,7 +70,7 @@ export const ConfigSchema = z.object({
     .describe('Subscribe requests per minute per client IP (POST /subscribe and /api/subscriptions together); 0 disables'),
   // Every worker registers them by default (upserts, so any number of workers keep one of each); a send-only worker,
   // or a benchmark that plans its own edition, turns them off so no scheduled planning joins in.
-  SCHEDULE_JOBS: z.stringbool().default(true).describe('Whether this worker process registers the ingest poll and planning schedulers'),
+  SCHEDULE_JOBS: z.stringbool().default(true).describe('Whether this worker process registers the ingest poll, planning and arXiv lookup schedulers'),
   SWEEP_EVERY_MS: z.coerce.number().int().min(100).default(60_000).describe('How often each worker looks for pending deliveries no queue holds'),
   SWEEP_AFTER_MS: z.coerce.number().int().min(0).default(60_000).describe('How old a pending delivery must be before the sweeper re-queues it'),
   DKIM_DOMAIN: z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be a domain such as example.org').optional(),

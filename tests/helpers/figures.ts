@@ -3,8 +3,8 @@ import path from 'node:path'
 
 /**
  * The reliability tests record what they proved (kills survived, messages checked, tokens tried, strings tried) in
- * .data/reliability-figures.json (git-ignored), one section per test file, merged across files of a run; README's
- * "Reliability" section quotes the figures of a full run.
+ * .data/reliability-figures.json (git-ignored), one section per test file, merged across files of a run; docs/reliability.md
+ * quotes the figures of a full run.
  */
 export const FIGURES_FILE = path.resolve(import.meta.dirname, '../../.data/reliability-figures.json')
 

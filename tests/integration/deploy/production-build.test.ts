@@ -14,7 +14,7 @@ import { anEmail } from '../../helpers/test-app.ts'
  * The compiled build as production runs it: `npm run build`, then dist/, the templates and the migrations in a folder of
  * their own whose node_modules holds the production dependencies only (hard links of the packages the lock file marks
  * neither dev nor optional), so a module of dist/ that needed a development tool (tsx, the Prisma CLI, pino-pretty,
- * the mail catcher, the embedded PostgreSQL) could not find it. Migrations, the API and a worker run with `node`.
+ * the mail catcher, the embedded PostgreSQL) could not find it. Migrations, the API, a worker and the CLI run with `node`.
  */
 const run = promisify(execFile)
 const ROOT = path.resolve(import.meta.dirname, '../../..')
@@ -82,6 +82,10 @@ describe('the compiled build, on production dependencies only', () => {
     expect(subscribe.status).toBe(202)
     const [confirmation] = await smtp.waitFor(email)
     expect(confirmation!.parsed.subject).toBe('Confirm your Paperboy subscription')
+
+    // the operator CLI, as the image runs it
+    const stats = await run('node', ['dist/src/cli.js', 'stats'], { cwd: app, env })
+    expect(stats.stdout).toMatch(/subscribers/i)
 
     for (const child of [api, worker]) {
       const gone = exited(child)
