@@ -57,8 +57,15 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
   // PostgreSQL can end a connection that sits idle in a pool (a restart, a failover, an administrator): the pool
   // drops it and opens another when needed, but reports it as an 'error' event, which without a listener ends the
   // process. Prisma listens only while it is connected, so until a process's first Prisma query nothing did.
+  // Logged by code and message: the error carries the pg client, whose dump ran to pages. Once this process is
+  // closing, a server that ends its connections is expected (npm start's PostgreSQL gets the same Ctrl-C).
+  let closing = false
   const watched = (created: pg.Pool) =>
-    created.on('error', (error) => logger.warn({ event: 'db.idle_connection_lost', err: error }, 'PostgreSQL ended an idle pooled connection; the pool opens a new one when needed'))
+    created.on('error', (error) => {
+      const lost = { event: 'db.idle_connection_lost', code: (error as pg.DatabaseError).code, reason: error.message }
+      if (closing) logger.debug(lost, 'PostgreSQL ended an idle pooled connection while closing')
+      else logger.warn(lost, 'PostgreSQL ended an idle pooled connection; the pool opens a new one when needed')
+    })
   const pool = watched(createPool(runtime.databaseUrl))
   // The send path's claims and `sent` marks: one group-committed statement at a time per process (see
   // DeliveryService), so one connection, whose prepared statement keeps a single generic plan. On the shared pool
@@ -104,7 +111,10 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
     digests, papers, subscribers, matches, deliveries: deliveryService, renderer, queues, links,
     paperPageBase: config.HF_API_URL, secret: runtime.appSecret, logger,
   })
-  const ingestService = createIngestService({ source: createHfSource({ baseUrl: config.HF_API_URL, logger }), papers, logger })
+  const ingestService = createIngestService({
+    source: createHfSource({ baseUrl: config.HF_API_URL, logger }), papers, logger,
+    onNewPapers: config.ARXIV_LOOKUP ? () => queues.enqueueEnrich() : undefined,
+  })
   const enrichmentService = createEnrichmentService({
     client: createArxivClient({
       baseUrl: config.ARXIV_API_URL,
@@ -147,7 +157,12 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
       ])
       return { postgres, redis: redisOk }
     },
+    /** Shutdown has begun: from now on a server ending its connections is expected, not worth a warning. */
+    beginClose() {
+      closing = true
+    },
     async close() {
+      closing = true
       await queues.close().catch(() => {})
       mailer.close()
       redis.disconnect()

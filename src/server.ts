@@ -11,6 +11,7 @@ await runMain('api', async (config, logger) => {
   const app = await buildApp(deps, { logger: loggerOptions(config.LOG_LEVEL, prettyLogs(config.NODE_ENV)), trustProxy: config.NODE_ENV === 'production' })
   await app.listen({ port: config.PORT, host: config.HOST })
   return async () => {
+    deps.beginClose()
     await app.close()
     await deps.close()
     await booted.stop()

@@ -17,6 +17,7 @@ await runMain('start', async (config, logger) => {
   logger.info({ event: 'boot.ready' }, `Paperboy is ready: open ${config.PUBLIC_URL}`)
   void ingestIfEmpty({ papers: deps.papers, ingest: deps.ingestService, logger })
   return async () => {
+    deps.beginClose()
     await app.close()
     await workers.close()
     await deps.close()

@@ -10,6 +10,7 @@ await runMain('worker', async (config, logger) => {
   const workers = await startWorkers(deps)
   logger.info({ event: 'boot.ready' }, 'worker ready')
   return async () => {
+    deps.beginClose()
     await workers.close()
     await deps.close()
     await booted.stop()

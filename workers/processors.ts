@@ -16,17 +16,15 @@ export const createSendProcessor = (deliveries: Pick<DeliveryService, 'sendBatch
   deliveries.sendBatch(job.data.deliveryIds)
 
 /**
- * Scheduled runs (no date) fetch today and yesterday (UTC): late papers arrive on the list for a day or so. New papers
- * get an arXiv lookup queued (`lookUp`), which never holds the ingest up.
+ * Scheduled runs (no date) fetch today and yesterday (UTC): late papers arrive on the list for a day or so. (New
+ * papers get their arXiv lookup queued by the ingest service.)
  */
-export const createIngestProcessor = (ingest: Pick<IngestService, 'ingestDay'>, logger: Logger, lookUp: () => Promise<void>, now: () => Date = () => new Date()) =>
+export const createIngestProcessor = (ingest: Pick<IngestService, 'ingestDay'>, logger: Logger, now: () => Date = () => new Date()) =>
   async (job: Job<JobData[typeof QUEUE.ingest]>) => {
     const today = now().toISOString().slice(0, 10)
     const dates = job.data.date ? [job.data.date] : [addDays(today, -1), today]
     const results = []
     for (const date of dates) results.push(await ingest.ingestDay(date))
-    // the papers are stored: a lookup that cannot be queued now is left to the hourly one, not a reason to ingest again
-    if (results.some((r) => r.inserted > 0)) await lookUp().catch((error: unknown) => logger.warn({ event: 'arxiv.enqueue_failed', err: error }, 'arXiv lookup not queued; the hourly one will run'))
     logger.debug({ event: 'job.ingest.done', jobId: job.id, dates }, 'ingest job done')
     return results
   }

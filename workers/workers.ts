@@ -46,7 +46,7 @@ export async function startWorkers(deps: Deps, options: WorkerOptions = {}): Pro
   const workers = [
     make(QUEUE.send, createSendProcessor(deps.deliveryService), options.sendConcurrency ?? deps.config.SEND_CONCURRENCY),
     make(QUEUE.plan, createPlanProcessor(deps.digestService), 1),
-    make(QUEUE.ingest, createIngestProcessor(deps.ingestService, log, deps.config.ARXIV_LOOKUP ? () => deps.queues.enqueueEnrich() : async () => {}), 1),
+    make(QUEUE.ingest, createIngestProcessor(deps.ingestService, log), 1),
     ...(deps.config.ARXIV_LOOKUP ? [make(QUEUE.enrich, createEnrichProcessor(deps.enrichmentService), 1)] : []),
   ]
 

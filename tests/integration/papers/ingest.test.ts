@@ -73,12 +73,13 @@ function listingFor(day: string, file = JUNE_12): Item[] {
   return items
 }
 
-const build = () => {
+const build = (onNewPapers?: () => Promise<void>) => {
   const papers = createPaperRepository(db, pool)
   const ingest = createIngestService({
     source: createHfSource({ baseUrl, retries: 1, sleep: async () => {} }),
     papers,
     logger: pino({ level: 'silent' }),
+    onNewPapers,
   })
   return { papers, ingest }
 }
@@ -226,6 +227,29 @@ describe('ingesting a papers-day into Postgres', () => {
     expect(result).toEqual({ days: [early, late], fetched: 24, inserted: 24, updated: 0, unchanged: 0, skipped: 1, otherDays: 0 })
     expect(await papers.countByDay(late)).toBe(13)
     expect(await papers.countByDay(early)).toBe(11)
+  })
+
+  it('asks for an arXiv lookup when it stored new papers, and only then, however the ingest was run', async () => {
+    let lookups = 0
+    const { ingest } = build(async () => void lookups++)
+    const day = freshDay()
+    listings.set(day, listingFor(day))
+    await ingest.ingestDay(day)
+    expect(lookups).toBe(1)
+    await ingest.ingestDay(day) // nothing new
+    expect(lookups).toBe(1)
+    const file = path.join(tmp, `lookup-${day}.json`)
+    await writeFile(file, JSON.stringify(listingFor(freshDay(), JULY_13)))
+    await ingest.ingestFile(file) // the CLI's saved listing
+    expect(lookups).toBe(2)
+  })
+
+  it('stores the papers even when the lookup cannot be queued', async () => {
+    const { papers, ingest } = build(async () => { throw new Error('Redis is down') })
+    const day = freshDay()
+    listings.set(day, listingFor(day))
+    await expect(ingest.ingestDay(day)).resolves.toMatchObject({ inserted: 30 })
+    expect(await papers.countByDay(day)).toBe(30)
   })
 })
 

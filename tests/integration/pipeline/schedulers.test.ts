@@ -63,22 +63,12 @@ describe('the ingest job', () => {
   const job = { id: 'j', data: {} } as Job<{ date?: string }>
   const result = (inserted: number) => ({ days: [], fetched: inserted, inserted, updated: 0, unchanged: 0, skipped: 0, otherDays: 0 })
 
-  it('stores the papers even when the lookup cannot be queued', async () => {
-    const days: string[] = []
-    const ingest = createIngestProcessor({ ingestDay: async (date) => (days.push(date), result(2)) }, pino({ level: 'silent' }), async () => { throw new Error('Redis is down') })
-    await expect(ingest({ id: 'j', data: { date: '2026-08-02' } } as Job<{ date?: string }>)).resolves.toHaveLength(1)
-    expect(days).toEqual(['2026-08-02'])
-  })
-
-  it('asks for an arXiv lookup when it added papers, and only then', async () => {
-    let lookups = 0
-    const lookUp = async () => void lookups++
+  it('fetches yesterday and today (UTC) when no date is given, the given date otherwise', async () => {
     const now = () => new Date('2026-08-02T09:00:00Z')
     const days: string[] = []
-    await createIngestProcessor({ ingestDay: async (date) => (days.push(date), result(0)) }, pino({ level: 'silent' }), lookUp, now)(job)
-    expect(lookups).toBe(0)
+    await createIngestProcessor({ ingestDay: async (date) => (days.push(date), result(0)) }, pino({ level: 'silent' }), now)(job)
     expect(days).toEqual(['2026-08-01', '2026-08-02'])
-    await createIngestProcessor({ ingestDay: async (date) => result(date === '2026-08-02' ? 3 : 0) }, pino({ level: 'silent' }), lookUp, now)(job)
-    expect(lookups).toBe(1)
+    await createIngestProcessor({ ingestDay: async (date) => (days.push(date), result(0)) }, pino({ level: 'silent' }), now)({ id: 'j', data: { date: '2026-07-30' } } as Job<{ date?: string }>)
+    expect(days).toEqual(['2026-08-01', '2026-08-02', '2026-07-30'])
   })
 })

@@ -96,19 +96,28 @@ describe('SMTP faults', () => {
 })
 
 describe('Postgres ending an idle connection (a restart, a failover, an administrator)', () => {
-  it('logs it, keeps the process up, and the next query gets a new connection', async () => {
-    const lines: { event?: string; msg?: string }[] = []
-    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line)) })
+  it('logs it, keeps the process up, and the next query gets a new connection; once closing, only at debug level', async () => {
+    const lines: { event?: string; msg?: string; level?: number; code?: string }[] = []
+    const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) })
     const config = loadConfig({ NODE_ENV: 'test', REDIS_URL: TEST_REDIS_URL, DATABASE_URL: TEST_DATABASE_URL, SMTP_URL: t.smtp.url, APP_SECRET: TEST_APP_SECRET })
     const deps = await createDeps(config, { databaseUrl: TEST_DATABASE_URL, smtpUrl: t.smtp.url, appSecret: TEST_APP_SECRET, queuePrefix: `rel-idle-${randomUUID().slice(0, 8)}` }, logger)
+    const lost = () => lines.filter((l) => l.event === 'db.idle_connection_lost')
     try {
       // Only the plain-SQL path has run (as in a worker before its first Prisma query): one idle pooled connection.
       const { rows: [own] } = await deps.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
       await t.deps.pool.query('SELECT pg_terminate_backend($1)', [own!.pid])
-      const logged = await until('the lost connection to be logged', async () => lines.find((l) => l.event === 'db.idle_connection_lost'))
-      expect(logged.msg).toMatch(/PostgreSQL ended an idle pooled connection/)
+      const logged = await until('the lost connection to be logged', async () => lost()[0])
+      expect(logged).toMatchObject({ level: 40, code: '57P01', msg: expect.stringMatching(/PostgreSQL ended an idle pooled connection/) })
+      // by code and message: the error's pg client is not dumped into the log
+      expect(JSON.stringify(logged)).not.toMatch(/"client"/)
       const { rows: [next] } = await deps.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
       expect(next!.pid).not.toBe(own!.pid)
+
+      // npm start's PostgreSQL gets the same Ctrl-C as the process: once closing, its goodbyes are no warnings
+      deps.beginClose()
+      await t.deps.pool.query('SELECT pg_terminate_backend($1)', [next!.pid])
+      const quiet = await until('the second lost connection to be logged', async () => lost()[1])
+      expect(quiet).toMatchObject({ level: 20, code: '57P01', msg: expect.stringMatching(/while closing/) })
     } finally {
       await deps.queues.send.obliterate({ force: true }).catch(() => {})
       await deps.close()
