@@ -20,8 +20,6 @@ export async function freePort(): Promise<number> {
   return port
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
 function track(child: ChildProcess): ChildProcess {
   children.add(child)
   child.once('exit', () => children.delete(child))
@@ -30,6 +28,26 @@ function track(child: ChildProcess): ChildProcess {
 
 /** Any child process, tracked like the others (killAll ends it). */
 export const spawnTracked = (...args: Parameters<typeof spawn>): ChildProcess => track(spawn(...args))
+
+/**
+ * What a child writes (stdout and stderr together), and `ready`: resolved once that output matches `ready`, rejected
+ * (with the end of the output) if the child exits first. `ready` never goes unhandled: whoever awaits it gets the error.
+ */
+export function watchOutput(child: ChildProcess, ready: RegExp, name = 'child'): { output: () => string; ready: Promise<void> } {
+  let out = ''
+  const readyOrExit = new Promise<void>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      out += d.toString()
+      if (ready.test(out)) resolve()
+    }
+    child.stdout!.on('data', onData)
+    child.stderr!.on('data', onData)
+    // 'close', not 'exit': by then everything it wrote has been read
+    child.once('close', () => reject(new Error(`${name} exited before it was ready:\n${out.slice(-3000)}`)))
+  })
+  readyOrExit.catch(() => {})
+  return { output: () => out, ready: readyOrExit }
+}
 
 /** Resolves with the exit code (or the signal's name) once the child has exited. */
 export async function exited(child: ChildProcess): Promise<number | string> {
@@ -66,14 +84,7 @@ export async function startRedis(): Promise<RedisChild> {
   let child: ChildProcess
   const start = async () => {
     child = track(spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] }))
-    let out = ''
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
-    const deadline = Date.now() + 10_000
-    while (!/Ready to accept connections/.test(out)) {
-      if (child.exitCode !== null) throw new Error(`redis-server exited: ${out}`)
-      if (Date.now() > deadline) throw new Error(`redis-server did not start: ${out}`)
-      await sleep(20)
-    }
+    await watchOutput(child, /Ready to accept connections/, 'redis-server').ready
   }
   await start()
   return {
@@ -105,20 +116,6 @@ export function spawnWorker(env: Record<string, string>): WorkerChild {
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   )
-  let out = ''
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
-  const ready = new Promise<void>((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (out.includes('"boot.ready"')) {
-        clearInterval(timer)
-        resolve()
-      } else if (child.exitCode !== null || child.signalCode !== null) {
-        clearInterval(timer)
-        reject(new Error(`worker exited before it was ready:\n${out.slice(-3000)}`))
-      }
-    }, 25)
-  })
-  ready.catch(() => {})
-  return { child, pid: child.pid!, output: () => out, ready }
+  const { output, ready } = watchOutput(child, /"boot.ready"/, 'worker')
+  return { child, pid: child.pid!, output, ready }
 }

