@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import { answered, createHttpGet, HttpUnavailableError, type HttpGetOptions } from '../runtime/http-get.ts'
+import { answered, createHttpGet, defaultSleep, HttpUnavailableError, type HttpGetOptions } from '../runtime/http-get.ts'
 import { ArxivApiError, ArxivFeedError, parseArxivFeed, type ArxivEntry } from './arxiv-feed.ts'
 
 /**
@@ -146,7 +146,7 @@ export function createRedisGate(
   redis: { set(key: string, value: string, px: 'PX', ms: number, nx: 'NX'): Promise<string | null>; pttl(key: string): Promise<number> },
   key: string,
   intervalMs: number,
-  sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms: number) => Promise<void> = defaultSleep,
 ): RequestGate {
   return {
     async wait() {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import type { Logger } from 'pino'
 import { AppError, validationFailed } from '../errors.ts'
-import { answered, createHttpGet, HttpUnavailableError, publicUrl, splitCredentials, type HttpGetOptions } from '../runtime/http-get.ts'
+import { answered, attemptsText, createHttpGet, HttpUnavailableError, publicUrl, splitCredentials, type HttpGetOptions } from '../runtime/http-get.ts'
 import {
   DailyPapersFormatError,
   dedupeById,
@@ -74,7 +74,7 @@ export function createHfSource(options: HfSourceOptions) {
       throw unavailable(error.message, { url: error.url, status: error.status, attempts: error.attempts, cause: error.cause })
     }
     const { status, statusText, text, attempts } = answer
-    const tries = attempts === 1 ? '1 attempt' : `${attempts} attempts`
+    const tries = attemptsText(attempts)
     if (status < 200 || status > 299) {
       throw unavailable(`GET ${answer.url} ${answered(status, statusText, text)} (${tries})`, { url: answer.url, status, attempts })
     }

@@ -33,6 +33,9 @@ export interface HttpAnswer {
   attempts: number
 }
 
+/** "1 attempt", "4 attempts": how an error says how often a GET was tried. */
+export const attemptsText = (attempts: number): string => (attempts === 1 ? '1 attempt' : `${attempts} attempts`)
+
 /** Retries ran out (or there were none): `problem` says what the last attempt got. */
 export class HttpUnavailableError extends Error {
   override name = 'HttpUnavailableError'
@@ -42,7 +45,7 @@ export class HttpUnavailableError extends Error {
   readonly status: number | undefined
 
   constructor(url: string, problem: string, attempts: number, status?: number, options?: { cause?: unknown }) {
-    super(`GET ${url} ${problem} (${attempts === 1 ? '1 attempt' : `${attempts} attempts`})`, options)
+    super(`GET ${url} ${problem} (${attemptsText(attempts)})`, options)
     this.url = url
     this.problem = problem
     this.attempts = attempts

@@ -1,3 +1,6 @@
+import type { TopicModel } from '../../src/topics/topic-model.ts'
+import type { Example } from './train.ts'
+
 /** Per-topic precision, recall and F1 of predicted topic sets against labelled ones. */
 export interface TopicFigures {
   slug: string
@@ -19,6 +22,10 @@ export interface Scored {
   labelled: readonly string[]
   predicted: readonly string[]
 }
+
+/** Each example's labelled topics beside the ones the model gives it. */
+export const scoreExamples = (model: Pick<TopicModel, 'classify'>, examples: readonly Example[]): Scored[] =>
+  examples.map((e) => ({ id: e.id, labelled: e.topics, predicted: model.classify(e.paper).map((c) => c.slug) }))
 
 // An empty prediction set is perfectly precise (it sent nothing wrong); an empty labelled set is perfectly recalled.
 const ratio = (a: number, b: number) => (b === 0 ? 1 : a / b)

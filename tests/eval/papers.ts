@@ -70,8 +70,9 @@ export async function loadEvalPapers(): Promise<Map<string, EvalPaper>> {
     const source = `arxiv/${file}`
     const text = readFileSync(path.join(FIXTURES, source), 'utf8')
     if (file.startsWith('api')) {
-      const xml = file.endsWith('.json') ? ArxivRecording.parse(JSON.parse(text)).body : text
-      if (file.endsWith('.json') && ArxivRecording.parse(JSON.parse(text)).status_code !== 200) continue
+      const recording = file.endsWith('.json') ? ArxivRecording.parse(JSON.parse(text)) : { status_code: 200, body: text }
+      if (recording.status_code !== 200) continue
+      const xml = recording.body
       for (const e of parseArxivFeed(xml).entries) {
         add({ id: e.id, source, title: e.title, abstract: e.summary, keywords: [], categories: e.categories, primaryCategory: e.primaryCategory })
       }

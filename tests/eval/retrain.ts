@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto'
 import { TOPICS } from '../../src/topics/catalogue.ts'
 import { TOPIC_MODEL_FILE, createTopicModel } from '../../src/topics/topic-model.ts'
 import { loadDataset } from './dataset.ts'
-import { macro, topicFigures } from './metrics.ts'
+import { macro, scoreExamples, topicFigures } from './metrics.ts'
 import { DEFAULT_OPTIONS, trainTopicModel, type Example, type TrainOptions } from './train.ts'
 
 /**
@@ -21,7 +21,7 @@ function crossValidate(dev: readonly Example[], options: TrainOptions) {
   const scored = []
   for (let f = 0; f < 5; f++) {
     const model = createTopicModel(trainTopicModel(dev.filter((e) => fold(e.id) !== f), TOPICS, options))
-    for (const e of dev.filter((e) => fold(e.id) === f)) scored.push({ id: e.id, labelled: e.topics, predicted: model.classify(e.paper).map((c) => c.slug) })
+    scored.push(...scoreExamples(model, dev.filter((e) => fold(e.id) === f)))
   }
   return macro(topicFigures(TOPICS.map((t) => t.slug), scored), 5)
 }

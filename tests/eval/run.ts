@@ -1,7 +1,7 @@
 import { TOPICS } from '../../src/topics/catalogue.ts'
-import { shippedTopicModel, type TopicModel } from '../../src/topics/topic-model.ts'
+import { shippedTopicModel } from '../../src/topics/topic-model.ts'
 import { loadDataset } from './dataset.ts'
-import { macro, topicFigures, type TopicFigures } from './metrics.ts'
+import { macro, scoreExamples, topicFigures, type TopicFigures } from './metrics.ts'
 import type { Example } from './train.ts'
 
 /**
@@ -16,12 +16,8 @@ const TARGET = 0.9
 const slugs = TOPICS.map((t) => t.slug)
 const pct = (x: number) => x.toFixed(2)
 
-function score(model: TopicModel, examples: readonly Example[], withCategories = true) {
-  return examples.map((e) => {
-    const paper = withCategories ? e.paper : { ...e.paper, categories: [], primaryCategory: null }
-    return { id: e.id, labelled: e.topics, predicted: model.classify(paper).map((c) => c.slug) }
-  })
-}
+/** As before the arXiv lookup answers: no categories. */
+const withoutCategories = (examples: readonly Example[]): Example[] => examples.map((e) => ({ ...e, paper: { ...e.paper, categories: [], primaryCategory: null } }))
 
 function table(title: string, figures: TopicFigures[]) {
   console.log(`\n${title}`)
@@ -49,10 +45,10 @@ const { labels, dev, heldOut } = await loadDataset()
 const model = shippedTopicModel()
 const titles = new Map(labels.map((l) => [l.id, l.title]))
 const covered = labels.filter((l) => l.topics.length > 0).length
-const heldOutFigures = topicFigures(slugs, score(model, heldOut))
-const devFigures = topicFigures(slugs, score(model, dev))
-const textOnly = macro(topicFigures(slugs, score(model, heldOut, false)), MIN_SUPPORT)
-const all = score(model, [...dev, ...heldOut])
+const heldOutFigures = topicFigures(slugs, scoreExamples(model, heldOut))
+const devFigures = topicFigures(slugs, scoreExamples(model, dev))
+const textOnly = macro(topicFigures(slugs, scoreExamples(model, withoutCategories(heldOut))), MIN_SUPPORT)
+const all = scoreExamples(model, [...dev, ...heldOut])
 
 console.log(`Topic model ${model.fingerprint}: ${TOPICS.length} topics, trained on the ${dev.length} dev papers (npm run train:topics)`)
 console.log(`Labelled set: ${labels.length} papers read by hand (tests/eval/labels.json, guide in tests/eval/LABELLING.md); held-out ${heldOut.length}, dev ${dev.length}`)

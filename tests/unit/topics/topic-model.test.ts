@@ -4,7 +4,7 @@ import { TOPICS } from '../../../src/topics/catalogue.ts'
 import { MAX_PHRASE_WORDS, phraseKey } from '../../../src/topics/text.ts'
 import { TOPIC_MODEL_FILE, TopicModelData, createTopicModel, shippedTopicModel } from '../../../src/topics/topic-model.ts'
 import { loadDataset, type Dataset } from '../../eval/dataset.ts'
-import { macro, topicFigures } from '../../eval/metrics.ts'
+import { macro, scoreExamples, topicFigures } from '../../eval/metrics.ts'
 import { serialiseModel } from '../../eval/retrain.ts'
 import { DEFAULT_OPTIONS, fingerprint, trainTopicModel } from '../../eval/train.ts'
 
@@ -20,8 +20,7 @@ beforeAll(async () => {
 })
 
 const slugs = TOPICS.map((t) => t.slug)
-const heldOutFigures = () =>
-  topicFigures(slugs, data.heldOut.map((e) => ({ id: e.id, labelled: e.topics, predicted: shippedTopicModel().classify(e.paper).map((c) => c.slug) })))
+const heldOutFigures = () => topicFigures(slugs, scoreExamples(shippedTopicModel(), data.heldOut))
 
 describe('the shipped topic model', () => {
   it('is exactly what training on the dev papers gives (retrain with npm run train:topics after changing labels or evidence)', () => {
