@@ -8,6 +8,7 @@ import { confirmRoutes } from './http/confirm.routes.ts'
 import { digestRoutes } from './http/digests.routes.ts'
 import { registerDocs } from './http/docs.ts'
 import { createErrorHandler, createNotFoundHandler } from './http/error-handler.ts'
+import { feedbackRoutes } from './http/feedback.routes.ts'
 import { healthRoutes } from './http/health.routes.ts'
 import { metricsRoutes } from './http/metrics.routes.ts'
 import { preferencesRoutes } from './http/preferences.routes.ts'
@@ -54,7 +55,7 @@ export async function buildApp(deps: RouteDeps['deps'], options: { logger?: Logg
 
   await registerDocs(app, deps.config.PUBLIC_URL)
 
-  for (const routes of [subscriptionRoutes, confirmRoutes, preferencesRoutes, unsubscribeRoutes, digestRoutes, adminRoutes, adminPageRoutes, metricsRoutes, healthRoutes]) {
+  for (const routes of [subscriptionRoutes, confirmRoutes, preferencesRoutes, unsubscribeRoutes, feedbackRoutes, digestRoutes, adminRoutes, adminPageRoutes, metricsRoutes, healthRoutes]) {
     await app.register(routes, { deps })
   }
   await registerQueueDashboard(app, deps.queues, deps.config.ADMIN_TOKEN)

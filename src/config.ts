@@ -68,6 +68,13 @@ export const ConfigSchema = z.object({
     .max(100_000)
     .default(20)
     .describe('Subscribe requests per minute per client IP (POST /subscribe and /api/subscriptions together); 0 disables'),
+  VOTE_RATE_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(100_000)
+    .default(120)
+    .describe('"More / less like this" votes per hour per reader, across API processes; 0 disables'),
   // Every worker registers them by default (upserts, so any number of workers keep one of each); a send-only worker,
   // or a benchmark that plans its own edition, turns them off so no scheduled planning joins in.
   SCHEDULE_JOBS: z.stringbool().default(true).describe('Whether this worker process registers the ingest poll, planning and arXiv lookup schedulers'),

@@ -27,6 +27,8 @@ import { connectRedis, createRedis } from './redis.ts'
 import { packageRoot } from './runtime/package-root.ts'
 import { createSubscriberRepository } from './subscribers/subscriber.repository.ts'
 import { createSubscriberService } from './subscribers/subscriber.service.ts'
+import { createFeedbackService } from './taste/feedback.service.ts'
+import { createVoteRepository } from './taste/vote.repository.ts'
 
 /** Where the running services are, once the development defaults (embedded Postgres, mail catcher) are resolved. */
 export interface Runtime {
@@ -111,6 +113,9 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
     digests, papers, subscribers, matches, deliveries: deliveryService, renderer, queues, links,
     paperPageBase: config.HF_API_URL, secret: runtime.appSecret, logger,
   })
+  const feedbackService = createFeedbackService({
+    votes: createVoteRepository(pool), subscribers, secret: runtime.appSecret, redis, queuePrefix, votesPerHour: config.VOTE_RATE_LIMIT, logger,
+  })
   const ingestService = createIngestService({
     source: createHfSource({ baseUrl: config.HF_API_URL, logger }), papers, logger,
     onNewPapers: config.ARXIV_LOOKUP ? () => queues.enqueueEnrich() : undefined,
@@ -145,6 +150,7 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
     subscriberService,
     deliveryService,
     digestService,
+    feedbackService,
     ingestService,
     enrichmentService,
     papers,

@@ -25,8 +25,14 @@ export class AppError extends Error {
 
 export const linkInvalid = () =>
   new AppError('LINK_INVALID', 400, 'This link is not valid. Please use the link from your most recent email.')
-export const linkExpired = () =>
-  new AppError('LINK_EXPIRED', 410, 'This confirmation link has expired. Please subscribe again to get a new one.')
+export const linkExpired = (purpose: string = 'confirm') =>
+  new AppError(
+    'LINK_EXPIRED',
+    410,
+    purpose === 'vote'
+      ? 'This vote link has expired: links to vote on a paper last 60 days. Your more recent digests have fresh ones.'
+      : 'This confirmation link has expired. Please subscribe again to get a new one.',
+  )
 export const subscriberGone = () =>
   new AppError('SUBSCRIBER_NOT_FOUND', 404, 'This subscription no longer exists. You can subscribe again at any time.')
 export const validationFailed = (message: string, details?: unknown) =>

@@ -1,4 +1,4 @@
-import type { DigestContent, DigestPaper } from '../email/templates.ts'
+import type { DigestContent, SharedPaper } from '../email/templates.ts'
 import { dateLabel, type Frequency } from './schedule.ts'
 
 /** What the digest needs of a stored paper. */
@@ -34,7 +34,7 @@ export function authorLine(authors: string[]): string {
   return `${authors.slice(0, AUTHORS_SHOWN).join(', ')} et al.`
 }
 
-type Shown = Omit<DigestPaper, 'number' | 'matched'>
+type Shown = Omit<SharedPaper, 'number' | 'matched'>
 const shownOnce = new WeakMap<PaperForDigest, { base: string; shown: Shown }>()
 
 /**
@@ -46,6 +46,7 @@ function shown(p: PaperForDigest, paperPageBase: string): Shown {
   const known = shownOnce.get(p)
   if (known && known.base === paperPageBase) return known.shown
   const fields: Shown = {
+    paperId: p.id,
     title: p.title,
     url: `${paperPageBase}/papers/${encodeURIComponent(p.id)}`,
     authors: authorLine(p.authors),
@@ -72,7 +73,7 @@ export function buildDigestContent(input: {
   frequency: Frequency
   paperPageBase: string
 }): DigestContent {
-  const papers: DigestPaper[] = input.papers.map((p, i) => ({
+  const papers: SharedPaper[] = input.papers.map((p, i) => ({
     number: i + 1,
     ...shown(p, input.paperPageBase),
     matched: (input.matched.get(p.id) ?? []).join(', '),

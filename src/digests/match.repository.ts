@@ -3,8 +3,10 @@ import { Prisma } from '../generated/prisma/client.ts'
 import { keptOrMade } from '../runtime/bounded-cache.ts'
 import { TOPICS, type Topic } from '../topics/catalogue.ts'
 import { shippedTopicModel, type TopicModel } from '../topics/topic-model.ts'
+import { paperTerms } from '../taste/paper-terms.ts'
+import { tasteScorer } from '../taste/taste-model.ts'
 import { keywordTerms } from './keyword-terms.ts'
-import { rankPapers, type Hit, type MatchedPaper, type Preferences } from './rank.ts'
+import { rankPapers, type Hit, type MatchedPaper, type Preferences, type ReaderTaste } from './rank.ts'
 
 export type { MatchedPaper } from './rank.ts'
 
@@ -39,6 +41,8 @@ interface ContextRow {
   subs: { id: string; topics: string[]; keywords: string[]; categories: string[]; min_upvotes: number; lim: number }[]
   /** [subscriber id, paper ids] of each digest sent (or left `sending`) to them that may carry a paper of the window. */
   sent: [string, string[]][]
+  /** [subscriber id, votes, term weights] of each subscriber who taught a taste with their votes. */
+  tastes: [string, number, Record<string, number>][]
 }
 
 /** A window's papers as the topic model and the category filters read them. */
@@ -52,10 +56,14 @@ interface PaperRow {
   arxiv_primary_category: string | null
 }
 
-/** What the hits of a window are: topic → papers (with the model's probability), category → papers. */
+/**
+ * What the hits of a window are: topic → papers (with the model's probability), category → papers; and each paper
+ * as readers' tastes read it (worked out the first time a reader who voted is ranked on it).
+ */
 interface WindowHits {
   topicHits: Map<string, Hit[]>
   categoryHits: Map<string, Hit[]>
+  vectorOf(paperId: string): ReadonlyMap<string, number>
 }
 
 /** A paper's words by lexeme: the first way the paper spells each. */
@@ -159,7 +167,9 @@ export function createMatchRepository(sql: Sql, options: { catalogue?: readonly 
             FROM deliveries d
             WHERE d.subscriber_id = ANY ($3::uuid[])
               AND d.edition_id IN (SELECT e.id FROM editions e WHERE e.date >= $1::date)
-              AND d.kind = 'digest' AND d.status::text IN ('sent', 'sending')) AS sent`
+              AND d.kind = 'digest' AND d.status::text IN ('sent', 'sending')) AS sent,
+           (SELECT coalesce(jsonb_agg(jsonb_build_array(t.subscriber_id, t.votes, t.weights)), '[]')
+            FROM reader_tastes t WHERE t.subscriber_id = ANY ($3::uuid[])) AS tastes`
 
   async function readContext(window: DayWindow, subscriberIds: string[], withPreferences: boolean): Promise<ContextRow> {
     checkWindow(window)
@@ -175,15 +185,23 @@ export function createMatchRepository(sql: Sql, options: { catalogue?: readonly 
     const { rows } = await sql.query<PaperRow>({ name: 'match-window-papers', text: WINDOW_PAPERS, values: [window.fromDay, window.toDay] })
     const topicHits = new Map<string, Hit[]>()
     const categoryHits = new Map<string, Hit[]>()
+    const papers = new Map<string, { row: PaperRow; topics: { slug: string; probability: number }[] }>()
+    const text = (p: PaperRow) => ({ title: p.title, abstract: p.summary, keywords: p.ai_keywords, categories: p.arxiv_categories, primaryCategory: p.arxiv_primary_category })
     for (const p of rows) {
-      const topics = keptOrMade(classified, `${p.id}@${p.version}`, CLASSIFIED_KEPT, () =>
-        model.classify({ title: p.title, abstract: p.summary, keywords: p.ai_keywords, categories: p.arxiv_categories, primaryCategory: p.arxiv_primary_category }),
-      )
+      const topics = keptOrMade(classified, `${p.id}@${p.version}`, CLASSIFIED_KEPT, () => model.classify(text(p)))
+      papers.set(p.id, { row: p, topics })
       for (const { slug, probability } of topics) (topicHits.get(slug) ?? topicHits.set(slug, []).get(slug)!).push({ paperId: p.id, rank: probability })
       for (const category of p.arxiv_categories) (categoryHits.get(category) ?? categoryHits.set(category, []).get(category)!).push({ paperId: p.id, rank: 1 })
     }
-    return { topicHits, categoryHits }
+    const vectorOf = (paperId: string) => {
+      const paper = papers.get(paperId)
+      if (!paper) return NO_TERMS
+      return keptOrMade(vectors, `${paperId}@${paper.row.version}`, CLASSIFIED_KEPT, () => paperTerms({ ...text(paper.row), topics: paper.topics }).vector)
+    }
+    return { topicHits, categoryHits, vectorOf }
   }
+  // Papers as tastes read them, by id and row version, like their topics.
+  const vectors = new Map<string, ReadonlyMap<string, number>>()
 
   /**
    * The window's hits, kept per process while the window's papers are unchanged (the fingerprint read with every
@@ -252,9 +270,14 @@ export function createMatchRepository(sql: Sql, options: { catalogue?: readonly 
       const set = sent.get(subscriberId) ?? sent.set(subscriberId, new Set()).get(subscriberId)!
       for (const id of paperIds) set.add(id)
     }
+    const tastes = new Map(context.tastes.map(([subscriberId, votes, weights]) => [subscriberId, tasteScorer({ votes, weights })]))
+    const tasteOf = (id: string): ReaderTaste | undefined => {
+      const scorer = tastes.get(id.toLowerCase())
+      return scorer && { votes: scorer.votes, score: (paperId) => scorer.score(hits.vectorOf(paperId)) }
+    }
     return subs.map(({ id, prefs }) => ({
       id,
-      papers: rankPapers(prefs, { catalogue, ...hits, upvotes, sent: sent.get(id.toLowerCase()) ?? NONE }),
+      papers: rankPapers(prefs, { catalogue, ...hits, upvotes, sent: sent.get(id.toLowerCase()) ?? NONE, taste: tasteOf(id) }),
     }))
   }
 
@@ -303,6 +326,7 @@ const WINDOWS_KEPT = 4
 /** Papers whose topics a process keeps: a few weeks of Daily Papers. */
 const CLASSIFIED_KEPT = 5_000
 const NONE: ReadonlySet<string> = new Set()
+const NO_TERMS: ReadonlyMap<string, number> = new Map()
 
 function checkWindow(window: DayWindow): void {
   if (!DAY.test(window.fromDay) || !DAY.test(window.toDay)) {

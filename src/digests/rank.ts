@@ -1,3 +1,5 @@
+import { blendedKeys, TASTE_OPTIONS, type TasteOptions } from '../taste/taste-model.ts'
+
 /** One paper chosen for one subscriber, with the topic names and keyword strings that made it match. */
 export interface MatchedPaper {
   paperId: string
@@ -37,6 +39,15 @@ export interface RankContext {
   upvotes: ReadonlyMap<string, number>
   /** Papers already sent (or maybe sent) to this subscriber. */
   sent: ReadonlySet<string>
+  /** What this subscriber taught with their votes (taste-model.ts), when they have voted. */
+  taste?: ReaderTaste
+}
+
+/** A reader's taste as ranking reads it: how many votes it rests on, and how much they would like a paper. */
+export interface ReaderTaste {
+  votes: number
+  score(paperId: string): number
+  options?: TasteOptions
 }
 
 /**
@@ -52,7 +63,8 @@ export function keywordReason(keyword: string, words: readonly string[] | undefi
  * Pure. A subscriber's papers: every paper of the window one of their topics, arXiv categories or keywords matched
  * (all of the window's papers when they chose none), with at least their minimum upvotes, never one already sent;
  * most upvoted first, then most relevant (the sum of the ranks of every match, so a paper answering several interests
- * wins ties), then by id; at most `limit`. `matched` says why: the topic names (in catalogue order), the categories,
+ * wins ties), then by id; at most `limit`. A reader who voted gets the same candidates in the order their taste and
+ * upvotes give together (taste-model.ts's blendedKeys), ties as above. `matched` says why: the topic names (in catalogue order), the categories,
  * then each keyword with the words that answered it (in the subscriber's order); a slug, category or keyword listed
  * twice is one reason, and a keyword spelled exactly like one of the subscriber's topic names is that topic's reason
  * only.
@@ -88,8 +100,12 @@ export function rankPapers(prefs: Preferences, context: RankContext): MatchedPap
     for (const paperId of context.upvotes.keys()) if (eligible(paperId)) candidates.set(paperId, { relevance: 0, matched: [] })
   }
 
-  return [...candidates]
-    .map(([paperId, c]) => ({ paperId, upvotes: context.upvotes.get(paperId)!, relevance: c.relevance, matched: c.matched }))
-    .sort((a, b) => b.upvotes - a.upvotes || b.relevance - a.relevance || (a.paperId < b.paperId ? -1 : a.paperId > b.paperId ? 1 : 0))
-    .slice(0, Math.max(0, prefs.limit))
+  const ranked = [...candidates].map(([paperId, c]) => ({ paperId, upvotes: context.upvotes.get(paperId)!, relevance: c.relevance, matched: c.matched }))
+  const byUpvotes = (a: MatchedPaper, b: MatchedPaper) => b.upvotes - a.upvotes || b.relevance - a.relevance || (a.paperId < b.paperId ? -1 : a.paperId > b.paperId ? 1 : 0)
+  const taste = context.taste
+  if (!taste || taste.votes === 0) return ranked.sort(byUpvotes).slice(0, Math.max(0, prefs.limit))
+  // A reader who voted: the same candidates (filters stay hard), in the order their taste and upvotes give together.
+  const keys = blendedKeys(ranked.map((p) => ({ upvotes: p.upvotes, taste: taste.score(p.paperId) })), taste.votes, taste.options ?? TASTE_OPTIONS)
+  const keyOf = new Map(ranked.map((p, i) => [p.paperId, keys[i]!]))
+  return ranked.sort((a, b) => keyOf.get(b.paperId)! - keyOf.get(a.paperId)! || byUpvotes(a, b)).slice(0, Math.max(0, prefs.limit))
 }

@@ -10,7 +10,7 @@ import type { Queues } from '../queues/queues.ts'
 import { emailHash } from '../subscribers/email-address.ts'
 import type { Claim, ClaimedDelivery, DeliveryRepository } from './delivery.repository.ts'
 import { classifySmtpError, type Mailer, type OutgoingEmail } from './mailer.ts'
-import type { RenderedEmail, Renderer } from './render.ts'
+import type { PaperBlocks, RenderedEmail, Renderer } from './render.ts'
 import type { DigestContent, DigestData } from './templates.ts'
 import { parseSender } from './sender.ts'
 
@@ -68,21 +68,27 @@ export function createDeliveryService(deps: Deps) {
   const common = (s: Pick<Subscriber, 'email'>) => ({ email: s.email, homeUrl: deps.links.home(), senderName: sender.name })
 
   type ChosenPaper = { paperId: string; matched: string[] }
-  type RecipientFields = Pick<DigestData, 'email' | 'manageUrl' | 'unsubscribeUrl' | 'viewUrl'>
+  type RecipientFields = Pick<DigestData, 'email' | 'manageUrl' | 'unsubscribeUrl' | 'viewUrl'> & { id: string; editionDate: string }
 
   const recipientFields = (subscriber: Pick<Subscriber, 'id' | 'email'>, editionDate: string): RecipientFields => ({
+    id: subscriber.id,
+    editionDate,
     email: subscriber.email,
     manageUrl: deps.links.manage(subscriber.id),
     unsubscribeUrl: deps.links.unsubscribe(subscriber.id),
     viewUrl: deps.links.view(subscriber.id, editionDate),
   })
 
-  /** A digest's template data: what every recipient of the same content shares, completed with one recipient's fields. */
-  const digestFor = (content: DigestContent, fields: RecipientFields): DigestData => ({
+  /**
+   * A digest's template data: what every recipient of the same content shares, completed with one recipient's fields,
+   * among them each paper's vote link.
+   */
+  const digestFor = (content: DigestContent, { id, editionDate, ...fields }: RecipientFields): DigestData => ({
     ...common(fields),
     ...fields,
     footerReason: footer.subscribed,
     ...content,
+    papers: content.papers.map((p) => ({ ...p, feedbackUrl: deps.links.vote(id, p.paperId, editionDate) })),
   })
 
   /**
@@ -170,7 +176,7 @@ export function createDeliveryService(deps: Deps) {
     const outgoing: Outgoing[] = []
     const contents = new Map<string, DigestContent>()
     // the batch's papers as the digests show them, each rendered once (they read alike in every digest of the batch)
-    const paperBlocks = new Map<string, Buffer>()
+    const paperBlocks: PaperBlocks = new Map()
     const at = now()
     for (const d of sendable) {
       const s = d.subscriber

@@ -1,9 +1,11 @@
 import Handlebars from 'handlebars'
-import type { DigestData } from './templates.ts'
+import type { DigestData, DigestPaper } from './templates.ts'
 
 /** The fields of a digest that differ from one recipient to the next; the rest is shared by many recipients. */
 export const RECIPIENT_FIELDS = ['email', 'manageUrl', 'unsubscribeUrl', 'viewUrl'] as const satisfies readonly (keyof DigestData)[]
-export type RecipientField = (typeof RECIPIENT_FIELDS)[number]
+/** The field of a digest's paper that differs from one recipient to the next: its vote link. */
+export const PAPER_RECIPIENT_FIELDS = ['feedbackUrl'] as const satisfies readonly (keyof DigestPaper)[]
+export type RecipientField = (typeof RECIPIENT_FIELDS)[number] | (typeof PAPER_RECIPIENT_FIELDS)[number]
 
 /**
  * A template part rendered once for many recipients: UTF-8 pieces with one recipient field between each two
@@ -53,39 +55,44 @@ export function readsOnly(program: hbs.AST.Program, fields: ReadonlySet<string>)
 
 // Stand-ins: letters and digits, which no escaping changes and no template text is likely to hold; then values with
 // every character HTML escaping rewrites, to check that each field is output as itself, escaped as `escape` does.
-const plainStandIn = (field: RecipientField) => `PBRECIPIENT${RECIPIENT_FIELDS.indexOf(field)}X${field.toUpperCase()}Q`
+const plainStandIn = (field: RecipientField) => `PBRECIPIENTX${field.toUpperCase()}Q`
 const hostileStandIn = (field: RecipientField) => `<${field}&"'\`=>`
-const PLAIN = new RegExp(RECIPIENT_FIELDS.map(plainStandIn).join('|'), 'g')
 
 /**
  * The Fill of one template part for recipients sharing `shared`'s other fields, or null when the part does not output
- * the recipient fields as plain values (a field in a condition on its value, a field inside an attribute the template
- * rewrites…): then it must be rendered per recipient. Checked, not assumed: the Fill given a second set of stand-ins
- * must give exactly what the part renders with them.
+ * the recipient fields (`fields`: a digest's own by default, or a paper's) as plain values (a field in a condition on
+ * its value, a field inside an attribute the template rewrites…): then it must be rendered per recipient. Checked,
+ * not assumed: the Fill given a second set of stand-ins must give exactly what the part renders with them.
  */
-export function fillFor(render: (data: DigestData) => string, shared: DigestData, escape: (value: string) => string): Fill | null {
-  const withStandIns = (standIn: (field: RecipientField) => string): DigestData => ({ ...shared, ...Object.fromEntries(RECIPIENT_FIELDS.map((f) => [f, standIn(f)])) })
+export function fillFor<T extends object>(
+  render: (data: T) => string,
+  shared: T,
+  escape: (value: string) => string,
+  fields: readonly RecipientField[] = RECIPIENT_FIELDS,
+): Fill | null {
+  const withStandIns = (standIn: (field: RecipientField) => string): T => ({ ...shared, ...Object.fromEntries(fields.map((f) => [f, standIn(f)])) })
   const out = render(withStandIns(plainStandIn))
+  const plain = new RegExp(fields.map(plainStandIn).join('|'), 'g')
   const pieces: string[] = []
-  const fields: RecipientField[] = []
+  const found: RecipientField[] = []
   let from = 0
-  for (const match of out.matchAll(PLAIN)) {
+  for (const match of out.matchAll(plain)) {
     pieces.push(out.slice(from, match.index))
-    fields.push(RECIPIENT_FIELDS.find((f) => plainStandIn(f) === match[0])!)
+    found.push(fields.find((f) => plainStandIn(f) === match[0])!)
     from = match.index + match[0].length
   }
   pieces.push(out.slice(from))
-  const hostile = withStandIns(hostileStandIn)
-  const expected = pieces.reduce((text, piece, i) => text + piece + (i < fields.length ? escape(hostile[fields[i]!]) : ''), '')
-  if (render(hostile) !== expected) return null
-  return { pieces: pieces.map((p) => Buffer.from(p, 'utf8')), fields }
+  const hostile = withStandIns(hostileStandIn) as Record<string, string>
+  const expected = pieces.reduce((text, piece, i) => text + piece + (i < found.length ? escape(hostile[found[i]!]!) : ''), '')
+  if (render(hostile as T) !== expected) return null
+  return { pieces: pieces.map((p) => Buffer.from(p, 'utf8')), fields: found }
 }
 
 /** Appends a Fill's pieces with one recipient's fields to `out`. */
-export function appendFilled(fill: Fill, data: Pick<DigestData, RecipientField>, escape: (value: string) => string, out: Buffer[]): void {
+export function appendFilled(fill: Fill, data: Partial<Record<RecipientField, string>>, escape: (value: string) => string, out: Buffer[]): void {
   out.push(fill.pieces[0]!)
   for (let i = 0; i < fill.fields.length; i++) {
-    out.push(Buffer.from(escape(data[fill.fields[i]!]), 'utf8'), fill.pieces[i + 1]!)
+    out.push(Buffer.from(escape(data[fill.fields[i]!] ?? ''), 'utf8'), fill.pieces[i + 1]!)
   }
 }
 

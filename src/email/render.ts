@@ -4,7 +4,7 @@ import { packageRoot } from '../runtime/package-root.ts'
 import Handlebars from 'handlebars'
 import mjml2html from 'mjml'
 import { keptOrMade } from '../runtime/bounded-cache.ts'
-import { appendFilled, asIs, escapeHtml, fillFor, readsOnly, RECIPIENT_FIELDS, type Fill } from './recipient-fill.ts'
+import { appendFilled, asIs, escapeHtml, fillFor, PAPER_RECIPIENT_FIELDS, readsOnly, RECIPIENT_FIELDS, type Fill } from './recipient-fill.ts'
 import { SUBJECTS, TEMPLATE_NAMES, type DigestData, type DigestPaper, type RenderRequest, type TemplateName } from './templates.ts'
 
 export const TEMPLATES_DIR = path.join(packageRoot(), 'templates')
@@ -22,14 +22,20 @@ export interface RenderedDigest {
   text: Buffer
 }
 
+/**
+ * Each paper's block of a send batch, rendered once with a stand-in for the recipient's vote link (null: the block
+ * must be rendered per recipient).
+ */
+export type PaperBlocks = Map<string, Fill | null>
+
 export interface Renderer {
   render(request: RenderRequest): RenderedEmail
   /**
    * The digest for sending, byte for byte `render`'s HTML and text. Each paper's block is rendered and encoded once per
    * `blocks` (one map per send batch: a batch reads each paper once, so a paper at a given place with given reasons
-   * renders alike in every digest of it), the rest per recipient.
+   * renders alike in every digest of it, but for the recipient's vote link, filled in), the rest per recipient.
    */
-  renderDigest(data: DigestData, blocks: Map<string, Buffer>): RenderedDigest
+  renderDigest(data: DigestData, blocks: PaperBlocks): RenderedDigest
 }
 
 export class TemplateError extends Error {
@@ -99,16 +105,17 @@ export async function createRenderer(templatesDir = TEMPLATES_DIR): Promise<Rend
    * One body of a digest: its parts around the papers, each paper's block from `blocks` (keyed by body and place);
    * a body that could not be cut comes from the whole digest, rendered once for both bodies (`whole`).
    */
-  const body = (which: 'html' | 'text', data: DigestData, shared: string | null, blocks: Map<string, Buffer>, whole: () => RenderedEmail): Buffer => {
+  const body = (which: 'html' | 'text', data: DigestData, shared: string | null, blocks: PaperBlocks, whole: () => RenderedEmail): Buffer => {
     const parts = cut[which]
     if (!parts) return Buffer.from(whole()[which], 'utf8')
     const pieces: Buffer[] = []
     appendPart(which, 'head', data, shared, pieces)
     for (const paper of data.papers) {
-      const key = `${which}\u0000${paper.number}\u0000${paper.url}\u0000${paper.matched}`
-      let block = blocks.get(key)
-      if (!block) blocks.set(key, (block = Buffer.from(parts.paper(paper), 'utf8')))
-      pieces.push(block)
+      // a paper without a vote link renders on its own (the stand-in is a non-empty string)
+      const block = paper.feedbackUrl === '' ? null : keptOrMadeNullable(blocks, `${which}\u0000${paper.number}\u0000${paper.url}\u0000${paper.matched}`, () =>
+        fillFor(parts.paper, paper, escapes[which], PAPER_RECIPIENT_FIELDS))
+      if (block) appendFilled(block, paper, escapes[which], pieces)
+      else pieces.push(Buffer.from(parts.paper(paper), 'utf8'))
     }
     appendPart(which, 'tail', data, shared, pieces)
     return Buffer.concat(pieces)
@@ -129,7 +136,7 @@ export async function createRenderer(templatesDir = TEMPLATES_DIR): Promise<Rend
 
 /** A digest with every optional field both present and absent, to check the cut templates against the whole. */
 const samplePaper = (n: number, full: boolean): DigestPaper => ({
-  number: n, title: `Title ${n} & <b>`, url: `https://example.org/papers/${n}?a=1&b=2`, authors: 'A "B" C', organization: full ? 'Org' : null,
+  number: n, paperId: `2601.0000${n}`, feedbackUrl: full ? `https://example.org/feedback/${n}?x=<&>` : '', title: `Title ${n} & <b>`, url: `https://example.org/papers/${n}?a=1&b=2`, authors: 'A "B" C', organization: full ? 'Org' : null,
   upvotes: n * 7, githubUrl: full ? 'https://github.com/o/r' : null, githubStars: full ? 12 : null, category: full ? 'cs.CL' : null, summary: `Summary ${n} ▲ …`, matched: full ? 'Agents, "x"' : '',
 })
 const SAMPLE_DIGEST: DigestData = {
@@ -145,6 +152,15 @@ const SHARED_FIELDS = OWN_FIELDS.filter(
   (field): field is Exclude<keyof DigestData, 'papers' | (typeof RECIPIENT_FIELDS)[number]> => !(RECIPIENT_FIELDS as readonly string[]).includes(field),
 )
 const FILLS_KEPT = 64
+
+/** A batch's map holds every block it rendered (a batch's papers are few): made once, null included. */
+function keptOrMadeNullable<V>(map: Map<string, V | null>, key: string, make: () => V | null): V | null {
+  const known = map.get(key)
+  if (known !== undefined) return known
+  const made = make()
+  map.set(key, made)
+  return made
+}
 
 /**
  * A digest template (HTML or text) cut around its one top-level `{{#each papers}}` block: the part before, the block

@@ -11,6 +11,8 @@ interface Common {
 /** One paper as the digest shows it; every string comes from the source and is escaped by the template. */
 export interface DigestPaper {
   number: number
+  /** The paper's id (not shown: what its vote link is signed for). */
+  paperId: string
   title: string
   url: string
   authors: string
@@ -22,7 +24,12 @@ export interface DigestPaper {
   category: string | null
   summary: string
   matched: string
+  /** The recipient's "more / less like this" page for this paper ('' for none); the template adds `?vote=more|less`. */
+  feedbackUrl: string
 }
+
+/** A paper as every recipient of it shows it: all but their own vote link. */
+export type SharedPaper = Omit<DigestPaper, 'feedbackUrl'>
 
 export interface DigestData extends Common {
   manageUrl: string
@@ -35,7 +42,7 @@ export interface DigestData extends Common {
 }
 
 /** What every recipient of the same papers (same edition and frequency) shares in a digest. */
-export type DigestContent = Pick<DigestData, 'papers' | 'dateLabel' | 'heading' | 'intro'>
+export type DigestContent = Pick<DigestData, 'dateLabel' | 'heading' | 'intro'> & { papers: SharedPaper[] }
 
 export type RenderRequest =
   | { template: 'confirm'; data: Common & { confirmUrl: string } }

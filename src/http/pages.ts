@@ -7,8 +7,8 @@ import { TEMPLATES_DIR } from '../email/render.ts'
  * HTML pages for people. Handlebars templates in templates/pages, compiled once; every value is escaped by
  * Handlebars. The layout links /assets/app.css and /assets/app.js (no inline script or style: the CSP forbids them).
  */
-export type PageName = 'landing' | 'subscribed' | 'confirm' | 'message' | 'preferences' | 'unsubscribe' | 'error' | 'admin'
-const PAGE_NAMES: readonly PageName[] = ['landing', 'subscribed', 'confirm', 'message', 'preferences', 'unsubscribe', 'error', 'admin']
+export type PageName = 'landing' | 'subscribed' | 'confirm' | 'message' | 'preferences' | 'unsubscribe' | 'vote' | 'error' | 'admin'
+const PAGE_NAMES: readonly PageName[] = ['landing', 'subscribed', 'confirm', 'message', 'preferences', 'unsubscribe', 'vote', 'error', 'admin']
 
 export interface Pages {
   render(name: PageName, data: { title: string } & Record<string, unknown>): string

@@ -16,6 +16,7 @@ const COMMON = COMMON_CATEGORIES.map((code) => ({ code, name: ARXIV_CATEGORIES[c
 export const preferencesRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { deps }) => {
   const page = async (token: string, saved: boolean, notice: string | null = null) => {
     const { preferences, subscriberId } = await deps.subscriberService.getPreferences(token)
+    const taught = await deps.feedbackService.summary(subscriberId)
     return deps.pages.render('preferences', {
       title: 'Your preferences',
       prefs: preferences,
@@ -31,6 +32,8 @@ export const preferencesRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, {
       action: `/preferences/${token}`,
       resubscribeAction: `/preferences/${token}/resubscribe`,
       eraseAction: `/preferences/${token}/delete`,
+      taught: taught && { votes: taught.votes, more: taught.more.join(', '), less: taught.less.join(', ') },
+      forgetAction: `/preferences/${token}/forget`,
       exportUrl: `/api/preferences/${token}/export`,
       unsubscribeUrl: deps.links.unsubscribe(subscriberId),
       feed: deps.links.feed(subscriberId),
@@ -65,6 +68,13 @@ export const preferencesRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, {
   app.post('/preferences/:token/resubscribe', { bodyLimit: SMALL_BODY, schema: { params: TokenParams, hide: true } }, async (request, reply) => {
     await deps.subscriberService.resubscribe(request.params.token)
     return reply.type('text/html; charset=utf-8').send(await page(request.params.token, true))
+  })
+
+  app.post('/preferences/:token/forget', { bodyLimit: SMALL_BODY, schema: { params: TokenParams, hide: true } }, async (request, reply) => {
+    const { subscriberId } = await deps.subscriberService.getPreferences(request.params.token)
+    const forgotten = await deps.feedbackService.forget(subscriberId)
+    const notice = `Forgotten: ${forgotten === 1 ? '1 vote' : `${forgotten} votes`}. Your digests are ranked as before you voted.`
+    return reply.type('text/html; charset=utf-8').send(await page(request.params.token, false, notice))
   })
 
   app.post('/preferences/:token/delete', { bodyLimit: SMALL_BODY, schema: { params: TokenParams, hide: true } }, async (request, reply) => {

@@ -6,6 +6,7 @@ import type { Links } from '../links/urls.ts'
 import type { IngestService } from '../papers/ingest.service.ts'
 import type { Queues } from '../queues/queues.ts'
 import type { SubscriberService } from '../subscribers/subscriber.service.ts'
+import type { FeedbackService } from '../taste/feedback.service.ts'
 import type { Pages } from './pages.ts'
 
 /** What route plugins receive: services, pages and link builders, never the database or the queues directly. */
@@ -16,6 +17,7 @@ export interface RouteDeps {
     links: Links
     subscriberService: SubscriberService
     digestService: DigestService
+    feedbackService: FeedbackService
     ingestService: Pick<IngestService, 'ingestDay'>
     admin: AdminRepository
     metrics: Pick<Metrics, 'render' | 'contentType'>

@@ -6,11 +6,11 @@ import { verifyLink, type LinkPurpose } from './tokens.ts'
  * gone (404, erased — every link dies with its row).
  */
 export async function subscriberFromLink<S>(
-  link: { secret: string; token: string; purpose: LinkPurpose; now: Date },
+  link: { secret: string; token: string; purpose: LinkPurpose; now: Date; subject?: string },
   findById: (id: string) => Promise<S | null>,
 ): Promise<S> {
-  const result = verifyLink(link.secret, link.token, link.purpose, link.now)
-  if (!result.ok) throw result.reason === 'expired' ? linkExpired() : linkInvalid()
+  const result = verifyLink(link.secret, link.token, link.purpose, link.now, link.subject)
+  if (!result.ok) throw result.reason === 'expired' ? linkExpired(link.purpose) : linkInvalid()
   const subscriber = await findById(result.subscriberId)
   if (!subscriber) throw subscriberGone()
   return subscriber

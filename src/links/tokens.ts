@@ -1,32 +1,35 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 
 /**
- * Pure. Signed, purpose-bound links: a token proves "the holder may do PURPOSE for SUBSCRIBER".
+ * Pure. Signed, purpose-bound links: a token proves "the holder may do PURPOSE for SUBSCRIBER" (and, for a vote, on
+ * that one paper: the paper's id is signed with the rest and travels beside the token in the link).
  * token = base64url(`${purpose}.${subscriberId}.${expiresAtEpochSeconds | 0}`) + '.' + base64url(HMAC-SHA256)
+ * where the HMAC covers the payload, and for a vote a line break and the paper's id after it.
  * A token dies with its subscriber row: erase deletes the row, so verification finds nobody.
  */
-export type LinkPurpose = 'confirm' | 'manage' | 'unsubscribe' | 'view'
+export type LinkPurpose = 'confirm' | 'manage' | 'unsubscribe' | 'view' | 'vote'
 export type VerifyResult =
   | { ok: true; subscriberId: string }
   | { ok: false; reason: 'malformed' | 'bad-signature' | 'wrong-purpose' | 'expired' }
 
-const PURPOSES: readonly LinkPurpose[] = ['confirm', 'manage', 'unsubscribe', 'view']
+const PURPOSES: readonly LinkPurpose[] = ['confirm', 'manage', 'unsubscribe', 'view', 'vote']
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const B64URL = /^[A-Za-z0-9_-]+$/
 
 export const CONFIRM_TTL_MS = 7 * 24 * 3600 * 1000
 
-function mac(secret: string, payload: string): Buffer {
-  return createHmac('sha256', secret).update(payload).digest()
+/** What a token is about besides its subscriber (a vote's paper id), signed with it; a line break never occurs in it. */
+function mac(secret: string, payload: string, subject: string | undefined): Buffer {
+  return createHmac('sha256', secret).update(subject === undefined ? payload : `${payload}\n${subject}`).digest()
 }
 
-export function signLink(secret: string, purpose: LinkPurpose, subscriberId: string, expiresAt?: Date): string {
+export function signLink(secret: string, purpose: LinkPurpose, subscriberId: string, expiresAt?: Date, subject?: string): string {
   const exp = expiresAt ? Math.floor(expiresAt.getTime() / 1000) : 0
   const payload = `${purpose}.${subscriberId}.${exp}`
-  return `${Buffer.from(payload).toString('base64url')}.${mac(secret, payload).toString('base64url')}`
+  return `${Buffer.from(payload).toString('base64url')}.${mac(secret, payload, subject).toString('base64url')}`
 }
 
-export function verifyLink(secret: string, token: string, purpose: LinkPurpose, now: Date): VerifyResult {
+export function verifyLink(secret: string, token: string, purpose: LinkPurpose, now: Date, subject?: string): VerifyResult {
   if (token.length > 512) return { ok: false, reason: 'malformed' }
   const [encodedPayload, encodedMac, ...rest] = token.split('.')
   if (!encodedPayload || !encodedMac || rest.length > 0) return { ok: false, reason: 'malformed' }
@@ -38,7 +41,7 @@ export function verifyLink(secret: string, token: string, purpose: LinkPurpose, 
     return { ok: false, reason: 'malformed' }
   }
   const payload = payloadBytes.toString('utf8')
-  const expected = mac(secret, payload)
+  const expected = mac(secret, payload, subject)
   // Length check first: timingSafeEqual throws on unequal lengths.
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad-signature' }
   // Only a token we signed gets this far, so its fields are well-formed unless the format changed.

@@ -1,5 +1,8 @@
 import { CONFIRM_TTL_MS, signLink } from './tokens.ts'
 
+/** How long a digest's "more / less like this" links work, from the digest's date. */
+export const VOTE_TTL_DAYS = 60
+
 /** Builds every absolute link that goes into an email or a page. Pure apart from the clock passed in. */
 export function createLinks(publicUrl: string, secret: string) {
   return {
@@ -13,6 +16,14 @@ export function createLinks(publicUrl: string, secret: string) {
     feed: (subscriberId: string) => {
       const base = `${publicUrl}/feeds/${signLink(secret, 'view', subscriberId)}`
       return { atom: `${base}/atom.xml`, rss: `${base}/rss.xml` }
+    },
+    /**
+     * "More / less like this" on one paper of one digest (the page it opens asks which): signed for the subscriber and
+     * the paper, expiring VOTE_TTL_DAYS after the digest's date, so the same digest always carries the same links.
+     */
+    vote: (subscriberId: string, paperId: string, editionDate: string) => {
+      const expires = new Date(Date.parse(`${editionDate}T00:00:00Z`) + (VOTE_TTL_DAYS + 1) * 86_400_000)
+      return `${publicUrl}/feedback/${encodeURIComponent(paperId)}/${signLink(secret, 'vote', subscriberId, expires, paperId)}`
     },
     home: () => `${publicUrl}/`,
   }

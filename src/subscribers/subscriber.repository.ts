@@ -121,6 +121,8 @@ export function createSubscriberRepository(db: Db, sql: Sql, messageIdDomain: st
             orderBy: { createdAt: 'asc' },
             select: { kind: true, status: true, messageId: true, paperIds: true, createdAt: true, sentAt: true },
           },
+          votes: { orderBy: { votedAt: 'asc' }, select: { paperId: true, vote: true, votedAt: true } },
+          taste: { select: { votes: true, more: true, less: true, updatedAt: true } },
         },
       }),
 

@@ -44,7 +44,7 @@ export function createSubscriberService(deps: Deps) {
   async function exportOf(subscriberId: string) {
     const data = await deps.subscribers.exportData(subscriberId)
     if (!data) throw subscriberGone()
-    const { id: _id, deliveries, ...profile } = data
+    const { id: _id, deliveries, votes, taste, ...profile } = data
     // Every paper a sent digest carried, once, with when it was first sent (deliveries come oldest first).
     const papersSent = new Map<string, Date>()
     for (const d of deliveries) {
@@ -56,6 +56,8 @@ export function createSubscriberService(deps: Deps) {
       subscriber: profile,
       emails: deliveries,
       papersSent: [...papersSent].map(([paperId, sentAt]) => ({ paperId, sentAt })),
+      votes: votes.map((v) => ({ paperId: v.paperId, vote: v.vote > 0 ? 'more' : 'less', votedAt: v.votedAt })),
+      learnedFromVotes: taste && { votes: taste.votes, more: taste.more, less: taste.less, updatedAt: taste.updatedAt },
     }
   }
 

@@ -25,7 +25,7 @@ export interface PaperText {
 export type Field = 't' | 'k' | 'a'
 
 const stems = new Map<string, string>()
-function stem(word: string): string {
+export function stem(word: string): string {
   let s = stems.get(word)
   if (s === undefined) {
     s = stemmer(word)
@@ -37,7 +37,7 @@ function stem(word: string): string {
 }
 
 /** Lower-cased words of one stretch of text, split as described above, not stemmed. */
-function plainWords(text: string): string[] {
+export function plainWords(text: string): string[] {
   const spaced = text
     .normalize('NFKD')
     .replace(/\p{M}+/gu, '')
@@ -65,7 +65,7 @@ export const phraseKey = (phrase: string): string => (phrase === QUESTION ? QUES
 export const surfaceKey = (phrase: string): string => surfaceWords(phrase).join(' ')
 
 // Sentences and clauses: a phrase never spans one of these.
-const BREAK = /[.;:!?()[\]{}"“”|•]+(?:\s|$)|\n/
+export const BREAK = /[.;:!?()[\]{}"“”|•]+(?:\s|$)|\n/
 
 /** Every n-gram (1..3 words) of a text with its count, never across a sentence break. */
 export function phraseCounts(text: string, into = new Map<string, number>(), split: (text: string) => string[] = words): Map<string, number> {

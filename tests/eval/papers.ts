@@ -15,11 +15,13 @@ export interface EvalPaper extends PaperText {
   id: string
   /** The fixture it was read from, relative to tests/fixtures. */
   source: string
+  /** Hugging Face upvotes when the listing was recorded; 0 for papers read from arXiv or the seed listing. */
+  upvotes: number
 }
 
 export const FIXTURES = path.resolve(import.meta.dirname, '../fixtures')
 
-const SeedListing = z.array(z.object({ title: z.string(), abstract: z.string() }))
+const SeedListing = z.array(z.object({ title: z.string(), abstract: z.string(), upvotes: z.number().int().nonnegative() }))
 const ArxivRecording = z.object({ status_code: z.number(), body: z.string() })
 
 // The category feeds (rss.arxiv.org) are not what production reads: a small reader of their own, for the eval only.
@@ -39,6 +41,7 @@ function categoryFeed(file: string, xml: string): EvalPaper[] {
     return {
       id: link.replace(/^.*\/abs\//, '').replace(/v\d+$/, ''),
       source: file,
+      upvotes: 0,
       title: unwrap(item.title),
       abstract: announced(item.description ?? item.summary),
       keywords: [],
@@ -58,12 +61,12 @@ export async function loadEvalPapers(): Promise<Map<string, EvalPaper>> {
   for (const file of readdirSync(path.join(FIXTURES, 'hf-daily-papers')).sort()) {
     const source = `hf-daily-papers/${file}`
     for (const p of (await parseDailyPapersFile(path.join(FIXTURES, source))).papers) {
-      add({ id: p.id, source, title: p.title, abstract: p.summary, keywords: p.aiKeywords, categories: [], primaryCategory: null })
+      add({ id: p.id, source, upvotes: p.upvotes, title: p.title, abstract: p.summary, keywords: p.aiKeywords, categories: [], primaryCategory: null })
     }
   }
 
   SeedListing.parse(JSON.parse(readFileSync(path.join(FIXTURES, 'seed-listing.json'), 'utf8'))).forEach((s, i) =>
-    add({ id: `seed-${String(i).padStart(2, '0')}`, source: 'seed-listing.json', title: unwrap(s.title), abstract: unwrap(s.abstract), keywords: [], categories: [], primaryCategory: null }),
+    add({ id: `seed-${String(i).padStart(2, '0')}`, source: 'seed-listing.json', upvotes: s.upvotes, title: unwrap(s.title), abstract: unwrap(s.abstract), keywords: [], categories: [], primaryCategory: null }),
   )
 
   for (const file of readdirSync(path.join(FIXTURES, 'arxiv')).sort()) {
@@ -74,7 +77,7 @@ export async function loadEvalPapers(): Promise<Map<string, EvalPaper>> {
       if (recording.status_code !== 200) continue
       const xml = recording.body
       for (const e of parseArxivFeed(xml).entries) {
-        add({ id: e.id, source, title: e.title, abstract: e.summary, keywords: [], categories: e.categories, primaryCategory: e.primaryCategory })
+        add({ id: e.id, source, upvotes: 0, title: e.title, abstract: e.summary, keywords: [], categories: e.categories, primaryCategory: e.primaryCategory })
       }
     } else {
       for (const paper of categoryFeed(source, text)) add(paper)

@@ -20,7 +20,7 @@ afterAll(() => probe.$disconnect())
 
 describe('the migrated database', () => {
   it('has every table and column the Prisma client queries', async () => {
-    expect(Object.keys(models).sort()).toEqual(['Delivery', 'Edition', 'Paper', 'Subscriber', 'Suppression'])
+    expect(Object.keys(models).sort()).toEqual(['Delivery', 'Edition', 'Paper', 'ReaderTaste', 'Subscriber', 'Suppression', 'Vote'])
     for (const [name, model] of Object.entries(models)) {
       const table = model.dbName ?? name
       const { rows } = await db.query<{ column_name: string }>(`SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1`, [table])

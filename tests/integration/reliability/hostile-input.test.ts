@@ -78,7 +78,7 @@ describe('hostile text in papers and keyword filters', () => {
     const reader = await t.prisma.subscriber.create({ data: { email: anEmail('hostile'), status: 'active', confirmedAt: new Date(), papersPerEmail: 50 } })
     await t.prisma.subscriber.updateMany({ where: { status: 'active', id: { not: reader.id } }, data: { paused: true } })
     const clean = await t.deps.deliveryService.composeDigest(reader, day1, [])
-    const cleanPaper = { number: 1, title: 'T', url: 'https://huggingface.co/papers/1', authors: 'A', organization: 'O', upvotes: 1, githubUrl: 'https://github.com/a/b', githubStars: 1, category: 'cs.CL', summary: 'S', matched: 'm' }
+    const cleanPaper = { number: 1, paperId: '1', feedbackUrl: 'https://paperboy.example/feedback/1/t', title: 'T', url: 'https://huggingface.co/papers/1', authors: 'A', organization: 'O', upvotes: 1, githubUrl: 'https://github.com/a/b', githubStars: 1, category: 'cs.CL', summary: 'S', matched: 'm' }
     const baseline = liveMarkup((await createRenderer()).render({ template: 'digest', data: { ...clean, papers: [cleanPaper] } }).html)
     expect(baseline.scripts).toBe(0)
 

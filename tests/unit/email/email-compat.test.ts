@@ -47,7 +47,7 @@ describe('email compatibility (caniemail data)', () => {
       matched: new Map([['2606.13681', ['Agents']]]),
       editionDate: '2026-06-12', frequency: 'daily', paperPageBase: 'https://huggingface.co',
     })
-    const data = { ...common, manageUrl: 'https://paperboy.example/preferences/t', unsubscribeUrl: 'https://paperboy.example/unsubscribe/t', viewUrl: 'https://paperboy.example/digests/t/2026-06-12', ...content }
+    const data = { ...common, manageUrl: 'https://paperboy.example/preferences/t', unsubscribeUrl: 'https://paperboy.example/unsubscribe/t', viewUrl: 'https://paperboy.example/digests/t/2026-06-12', ...content, papers: content.papers.map((p) => ({ ...p, feedbackUrl: `https://paperboy.example/feedback/${p.paperId}/t` })) }
     expect(newFindings(renderer.render({ template: 'digest', data }).html)).toEqual([])
   })
 

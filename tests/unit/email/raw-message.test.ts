@@ -63,6 +63,7 @@ describe('buildRawMessage (the fan-out path)', () => {
       email: 'reader@example.org', homeUrl: 'https://p.example/', senderName: 'Paperboy', footerReason: 'why',
       manageUrl: 'https://p.example/preferences/m.token', unsubscribeUrl: 'https://p.example/unsubscribe/u.token?x=1&y=2', viewUrl: 'https://p.example/digests/v/2026-06-12',
       ...content,
+      papers: content.papers.map((p) => ({ ...p, feedbackUrl: `https://p.example/feedback/${p.paperId}/f.token` })),
     }
     const rendered = renderer.render({ template: 'digest', data })
     const message: OutgoingEmail = {

@@ -60,7 +60,7 @@ describe('fillFor', () => {
 
   it('gives null when a shared value happens to hold a stand-in', () => {
     const template = Handlebars.compile('{{heading}} {{email}}', { strict: true })
-    const withStandIn = { ...shared, heading: 'PBRECIPIENT0XEMAILQ' }
+    const withStandIn = { ...shared, heading: 'PBRECIPIENTXEMAILQ' }
     expect(fillFor(template, withStandIn, escapeHtml)).toBeNull()
   })
 })

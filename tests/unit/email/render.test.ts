@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { createRenderer, TEMPLATES_DIR } from '../../../src/email/render.ts'
+import { createRenderer, TEMPLATES_DIR, type PaperBlocks } from '../../../src/email/render.ts'
 import type { DigestData, DigestPaper } from '../../../src/email/templates.ts'
 
 const hostile = '<script>alert(1)</script>"\'&'
@@ -74,20 +74,21 @@ describe('createRenderer', () => {
   it('renders a digest for sending byte for byte as render does (HTML and text), each paper block once per batch', async () => {
     const renderer = await createRenderer()
     const paper = (id: string, over: Partial<DigestPaper> = {}): DigestPaper => ({
-      number: 1, title: `Paper ${id}: “quotes” & <tags> — ▲`, url: `https://huggingface.co/papers/${id}`, authors: 'Ada, Grace et al.',
+      number: 1, paperId: id, feedbackUrl: '', title: `Paper ${id}: “quotes” & <tags> — ▲`, url: `https://huggingface.co/papers/${id}`, authors: 'Ada, Grace et al.',
       organization: 'Lab', upvotes: 42, githubUrl: 'https://github.com/a/b', githubStars: 7, category: 'cs.CL', summary: `Summary of ${id}, cut…`, matched: 'Agents', ...over,
     })
     const digest = (papers: DigestPaper[], who: string): DigestData => ({
       email: `${who}@example.org`, homeUrl: 'https://p.example/', senderName: 'Paperboy', footerReason: 'why',
       manageUrl: `https://p.example/preferences/${who}?a=1&b=2`, unsubscribeUrl: `https://p.example/unsubscribe/${who}`, viewUrl: `https://p.example/digests/${who}`,
       dateLabel: 'Friday, 12 June 2026', heading: 'Your AI papers for today', intro: `${papers.length} papers`,
-      papers: papers.map((p, i) => ({ ...p, number: i + 1 })),
+      // each recipient's own vote link on each paper, one with characters HTML escaping rewrites
+      papers: papers.map((p, i) => ({ ...p, number: i + 1, feedbackUrl: `https://p.example/feedback/${p.paperId}/${who}${who === 'three' ? '?x=<&>"' : ''}` })),
     })
     const a = paper('2606.1'), b = paper('2606.2', { organization: null, githubUrl: null, githubStars: null, matched: '' })
     const c = paper('2606.3', { githubStars: null, matched: 'RLHF, "world model"' })
     // one batch: the same papers in other places and with other reasons, an empty digest
     const batch = [digest([a, b, c], 'one'), digest([c, a], 'two'), digest([{ ...a, matched: 'Other' }, b], 'three'), digest([], 'four'), digest([a, b, c], 'five')]
-    const blocks = new Map<string, Buffer>()
+    const blocks: PaperBlocks = new Map()
     for (const data of batch) {
       const whole = renderer.render({ template: 'digest', data })
       const sent = renderer.renderDigest(data, blocks)
@@ -102,15 +103,15 @@ describe('createRenderer', () => {
 
   it('gives each recipient their own links and address in the head and tail shared with other recipients, escaped as render does', async () => {
     const renderer = await createRenderer()
-    const paper: DigestPaper = { number: 1, title: 'T', url: 'https://huggingface.co/papers/1', authors: 'A', organization: null, upvotes: 1, githubUrl: null, githubStars: null, category: null, summary: 'S', matched: '' }
-    const whos = ['plain', 'x&y', 'q"uote', "ap'os", 'lt<gt>', 'back`tick=eq', 'PBRECIPIENT0XEMAILQ', 'ünï']
-    const blocks = new Map<string, Buffer>()
+    const paper: DigestPaper = { number: 1, paperId: '1', feedbackUrl: '', title: 'T', url: 'https://huggingface.co/papers/1', authors: 'A', organization: null, upvotes: 1, githubUrl: null, githubStars: null, category: null, summary: 'S', matched: '' }
+    const whos = ['plain', 'x&y', 'q"uote', "ap'os", 'lt<gt>', 'back`tick=eq', 'PBRECIPIENTXEMAILQ', 'PBRECIPIENTXFEEDBACKURLQ', 'ünï']
+    const blocks: PaperBlocks = new Map()
     for (const [i, who] of whos.entries()) {
       const data: DigestData = {
         email: `${who}@example.org`, homeUrl: 'https://p.example/', senderName: 'Paperboy', footerReason: 'why',
         manageUrl: `https://p.example/preferences/${who}?a=1&b=2`, unsubscribeUrl: `https://p.example/unsubscribe/${who}`, viewUrl: `https://p.example/digests/${who}`,
         // two editions' worth of shared fields, alternating
-        dateLabel: i % 2 ? 'Friday' : 'Saturday', heading: 'Your AI papers for today', intro: '1 paper', papers: [paper],
+        dateLabel: i % 2 ? 'Friday' : 'Saturday', heading: 'Your AI papers for today', intro: '1 paper', papers: [{ ...paper, feedbackUrl: `https://p.example/feedback/1/${who}` }],
       }
       const whole = renderer.render({ template: 'digest', data })
       const sent = renderer.renderDigest(data, blocks)
@@ -125,7 +126,7 @@ describe('createRenderer', () => {
       email: 'a@example.org', homeUrl: 'https://p.example/', senderName: 'Paperboy', footerReason: 'why', manageUrl: 'https://p.example/m',
       unsubscribeUrl: 'https://p.example/u', viewUrl: 'https://p.example/v', dateLabel: 'Friday', heading: 'H', intro: 'None', papers: [],
     }
-    const blocks = new Map<string, Buffer>()
+    const blocks: PaperBlocks = new Map()
     renderer.renderDigest(data, blocks)
     renderer.renderDigest({ ...data, email: 'b@example.org' }, blocks)
     const { manageUrl: _dropped, ...rest } = data
@@ -136,8 +137,8 @@ describe('createRenderer', () => {
 
   it('renders the head per recipient when it reads the papers (here their count, beside an intro that does not say it)', async () => {
     await withChangedDigest('<mj-title>{{heading}}, {{dateLabel}}</mj-title>', '<mj-title>{{heading}}, {{dateLabel}} ({{papers.length}})</mj-title>', async (renderer) => {
-      const paper = (n: number): DigestPaper => ({ number: n, title: `T${n}`, url: `https://huggingface.co/papers/${n}`, authors: 'A', organization: null, upvotes: 1, githubUrl: null, githubStars: null, category: null, summary: 'S', matched: '' })
-      const blocks = new Map<string, Buffer>()
+      const paper = (n: number): DigestPaper => ({ number: n, paperId: String(n), feedbackUrl: `https://p.example/feedback/${n}/a`, title: `T${n}`, url: `https://huggingface.co/papers/${n}`, authors: 'A', organization: null, upvotes: 1, githubUrl: null, githubStars: null, category: null, summary: 'S', matched: '' })
+      const blocks: PaperBlocks = new Map()
       for (const papers of [[paper(1), paper(2)], [paper(1)], [paper(1), paper(2), paper(3)]]) {
         const data: DigestData = {
           email: 'a@example.org', homeUrl: 'https://p.example/', senderName: 'Paperboy', footerReason: 'why', manageUrl: 'https://p.example/m',
@@ -155,9 +156,9 @@ describe('createRenderer', () => {
       const data: DigestData = {
         email: 'a@example.org', homeUrl: 'https://p.example/', senderName: 'Paperboy', footerReason: 'why', manageUrl: 'https://p.example/m',
         unsubscribeUrl: 'https://p.example/u', viewUrl: 'https://p.example/v', dateLabel: 'Friday', heading: 'Own heading', intro: '1 paper',
-        papers: [{ number: 1, title: 'T', url: 'https://huggingface.co/papers/1', authors: 'A', organization: null, upvotes: 1, githubUrl: null, githubStars: null, category: null, summary: 'S', matched: 'Agents' }],
+        papers: [{ number: 1, paperId: '1', feedbackUrl: 'https://p.example/feedback/1/a', title: 'T', url: 'https://huggingface.co/papers/1', authors: 'A', organization: null, upvotes: 1, githubUrl: null, githubStars: null, category: null, summary: 'S', matched: 'Agents' }],
       }
-      const blocks = new Map<string, Buffer>()
+      const blocks: PaperBlocks = new Map()
       const sent = renderer.renderDigest(data, blocks)
       expect(sent.html.toString('utf8')).toContain('Matched: Agents (Own heading)')
       expect(sent.html.equals(Buffer.from(renderer.render({ template: 'digest', data }).html, 'utf8'))).toBe(true)

@@ -45,6 +45,17 @@ describe('verifyLink', () => {
     expect(tried).toBeGreaterThan(token.length * 3)
   })
 
+  it('binds a vote link to its paper: the same token does not vote on another paper, nor without one', () => {
+    const expires = new Date(now.getTime() + 3600_000)
+    const token = signLink(secret, 'vote', id, expires, '2606.12345')
+    expect(verifyLink(secret, token, 'vote', now, '2606.12345')).toEqual({ ok: true, subscriberId: id })
+    expect(verifyLink(secret, token, 'vote', now, '2606.12346')).toEqual({ ok: false, reason: 'bad-signature' })
+    expect(verifyLink(secret, token, 'vote', now)).toEqual({ ok: false, reason: 'bad-signature' })
+    expect(verifyLink(secret, token, 'vote', new Date(expires.getTime() + 1000), '2606.12345')).toEqual({ ok: false, reason: 'expired' })
+    // a link without a paper is not a vote on any paper
+    expect(verifyLink(secret, signLink(secret, 'vote', id, expires), 'vote', now, '2606.12345').ok).toBe(false)
+  })
+
   it.each(['', '.', 'abc', 'a.b.c', '!!!.???', 'x'.repeat(600)])('calls %j malformed or bad, never throws', (token) => {
     const result = verifyLink(secret, token, 'manage', now)
     expect(result.ok).toBe(false)
