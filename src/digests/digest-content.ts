@@ -80,13 +80,15 @@ export function buildDigestContent(input: {
   }))
   const period = input.frequency === 'weekly' ? 'this week' : 'today'
   const count = papers.length === 1 ? '1 paper' : `${papers.length} papers`
+  // a reader who voted gets the papers in the order their votes and the upvotes give together: say which order it is
+  const byUpvotes = input.papers.every((p, i) => i === 0 || input.papers[i - 1]!.upvotes >= p.upvotes)
   return {
     papers,
     dateLabel: dateLabel(input.editionDate),
     heading: input.frequency === 'weekly' ? 'Your weekly AI papers' : 'Your AI papers for today',
     intro:
       papers.length > 0
-        ? `${count} trending ${period} that match your topics, most upvoted first.`
+        ? `${count} trending ${period} that match your topics, ${byUpvotes ? 'most upvoted first' : 'the ones most like what you asked for first'}.`
         : `No trending paper matched your topics ${period}. You can widen your topics or lower the minimum upvotes in your preferences.`,
   }
 }

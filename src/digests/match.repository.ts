@@ -193,10 +193,17 @@ export function createMatchRepository(sql: Sql, options: { catalogue?: readonly 
       for (const { slug, probability } of topics) (topicHits.get(slug) ?? topicHits.set(slug, []).get(slug)!).push({ paperId: p.id, rank: probability })
       for (const category of p.arxiv_categories) (categoryHits.get(category) ?? categoryHits.set(category, []).get(category)!).push({ paperId: p.id, rank: 1 })
     }
+    // asked once per candidate of every reader who voted: a lookup by id in the window, the process-wide cache (by id
+    // and row version, like the topics) only the first time
+    const windowVectors = new Map<string, ReadonlyMap<string, number>>()
     const vectorOf = (paperId: string) => {
+      let vector = windowVectors.get(paperId)
+      if (vector) return vector
       const paper = papers.get(paperId)
       if (!paper) return NO_TERMS
-      return keptOrMade(vectors, `${paperId}@${paper.row.version}`, CLASSIFIED_KEPT, () => paperTerms({ ...text(paper.row), topics: paper.topics }).vector)
+      vector = keptOrMade(vectors, `${paperId}@${paper.row.version}`, CLASSIFIED_KEPT, () => paperTerms({ ...text(paper.row), topics: paper.topics }).vector)
+      windowVectors.set(paperId, vector)
+      return vector
     }
     return { topicHits, categoryHits, vectorOf }
   }

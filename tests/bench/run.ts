@@ -31,6 +31,10 @@ import { createMatchRepository, type MatchedPaper } from '../../src/digests/matc
 import { digestWindow, weekday } from '../../src/digests/schedule.ts'
 import { COMMON_CATEGORIES } from '../../src/arxiv/categories.ts'
 import { TOPICS } from '../../src/topics/catalogue.ts'
+import { shippedTopicModel } from '../../src/topics/topic-model.ts'
+import { termLabel } from '../../src/taste/feedback.service.ts'
+import { paperTerms, type PaperTerms } from '../../src/taste/paper-terms.ts'
+import { learnTaste } from '../../src/taste/taste-model.ts'
 import { startCountingSink } from './sink.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
@@ -43,6 +47,9 @@ const { values: args } = parseArgs({
     'api-connections': { type: 'string', default: '50' },
     'ceiling-messages': { type: 'string', default: '10000' },
     'keep-db': { type: 'boolean', default: false },
+    // the share of subscribers who have voted ("more / less like this"), each with this many votes
+    voters: { type: 'string', default: '0.2' },
+    'votes-each': { type: 'string', default: '20' },
     // for working on one part: `fanout` (fan-out runs and ceiling) or `api` (the subscribe API alone)
     only: { type: 'string' },
   },
@@ -319,8 +326,74 @@ async function ingestDay(day: string): Promise<number> {
 
 const BENCH_PRIMARY = ['cs.CL', 'cs.CV', 'cs.LG', 'cs.AI', 'cs.RO', 'cs.CL', 'cs.CV', 'cs.LG']
 
+// --- voters -------------------------------------------------------------------------------------------------------
+// A share of the subscribers voted on papers of an earlier day: each has an interest (a topic) and voted "more" on the
+// papers the topic model gives it, "less" on the others. Their tastes are learned by the production code and stored
+// as a vote stores them; the planning runs below read them with the rest of each subscriber's preferences.
+const VOTER_SHARE = Number(args.voters)
+const VOTES_EACH = Number(args['votes-each'])
+let votersSeeded = 0
+{
+  const started = performance.now()
+  const historyDay = '2031-02-25'
+  await ingestDay(historyDay)
+  const { rows: history } = await db.query<{ id: string; title: string; summary: string; ai_keywords: string[]; arxiv_categories: string[]; arxiv_primary_category: string | null }>(
+    `SELECT id, title, summary, ai_keywords, arxiv_categories, arxiv_primary_category FROM papers WHERE day = $1::date ORDER BY id`, [historyDay])
+  const model = shippedTopicModel()
+  const read = history.map((p) => {
+    const text = { title: p.title, abstract: p.summary, keywords: p.ai_keywords, categories: p.arxiv_categories, primaryCategory: p.arxiv_primary_category }
+    const topics = model.classify(text)
+    return { id: p.id, slugs: new Set(topics.map((t) => t.slug)), terms: paperTerms({ ...text, topics }) as PaperTerms }
+  })
+  const { rows: active } = await db.query<{ id: string }>(`SELECT id::text FROM subscribers WHERE status = 'active' ORDER BY id`)
+  const voters = active.filter(() => rand() < VOTER_SHARE)
+  for (let i = 0; i < voters.length; i += 2000) {
+    const votes: [string, string, number][] = []
+    const tastes: [string, number, string, string[], string[]][] = []
+    for (const { id } of voters.slice(i, i + 2000)) {
+      const interest = pick(TOPICS).slug
+      const chosen = new Map<string, (typeof read)[number]>()
+      while (chosen.size < Math.min(VOTES_EACH, read.length)) { const p = pick(read); chosen.set(p.id, p) }
+      const cast = [...chosen.values()].map((p) => ({ paper: p, vote: (p.slugs.has(interest) ? 1 : -1) as 1 | -1 }))
+      for (const c of cast) votes.push([id, c.paper.id, c.vote])
+      const taste = learnTaste(cast.map((c) => ({ vote: c.vote, terms: c.paper.terms })), termLabel)
+      tastes.push([id, taste.votes, JSON.stringify(taste.weights), taste.more, taste.less])
+    }
+    const col = <T>(rows: T[][], k: number) => rows.map((r) => r[k])
+    await db.query(`INSERT INTO votes (subscriber_id, paper_id, vote) SELECT * FROM unnest($1::uuid[], $2::text[], $3::smallint[])`, [col(votes, 0), col(votes, 1), col(votes, 2)])
+    await db.query(
+      `INSERT INTO reader_tastes (subscriber_id, votes, weights, more, less)
+       SELECT s, v, w::jsonb, ARRAY(SELECT jsonb_array_elements_text(m)), ARRAY(SELECT jsonb_array_elements_text(l))
+       FROM unnest($1::uuid[], $2::int[], $3::text[]) WITH ORDINALITY AS u(s, v, w, n)
+       JOIN jsonb_array_elements($4::jsonb) WITH ORDINALITY AS mm(m, n) USING (n)
+       JOIN jsonb_array_elements($5::jsonb) WITH ORDINALITY AS ll(l, n) USING (n)`,
+      [col(tastes, 0), col(tastes, 1), col(tastes, 2), JSON.stringify(col(tastes, 3)), JSON.stringify(col(tastes, 4))],
+    )
+  }
+  votersSeeded = voters.length
+  await db.query('ANALYZE votes; ANALYZE reader_tastes')
+  log(`seeded ${voters.length} voters (${fmt(100 * voters.length / Math.max(1, active.length))} % of active subscribers) with ${VOTES_EACH} votes each on ${read.length} papers of ${historyDay}, tastes learned, in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+}
+
+/**
+ * The matching phase alone, in this process with cold caches (a fresh match repository): every active subscriber's
+ * selection for the edition, in batches of 100 as the send jobs ask for them, voters' tastes included.
+ */
+async function timeMatching(editionDate: string): Promise<{ seconds: number; subscribers: number }> {
+  const fresh = createMatchRepository(deps.pool)
+  const { rows } = await db.query<{ id: string; frequency: 'daily' | 'weekly' }>(`SELECT id::text, frequency::text AS frequency FROM subscribers WHERE status = 'active' ORDER BY id`)
+  const started = performance.now()
+  for (const frequency of ['daily', 'weekly'] as const) {
+    const ids = rows.filter((r) => r.frequency === frequency).map((r) => r.id)
+    for (let i = 0; i < ids.length; i += 100) await fresh.selectForSubscribers(ids.slice(i, i + 100), digestWindow(editionDate, frequency))
+  }
+  return { seconds: (performance.now() - started) / 1000, subscribers: rows.length }
+}
+
 interface RunResult {
   workers: number
+  /** Matching alone, before the run (timeMatching). */
+  matching: { seconds: number; subscribers: number }
   planned: number
   sent: number
   skipped: number
@@ -365,6 +438,8 @@ async function fanOut(workerCount: number, editionDate: string): Promise<RunResu
     expected.set(s.email, { due: s.due, skipEmpty: s.skip_empty, papers })
   }
   sink.reset(sampleRows.map((s) => s.email))
+  const matching = await timeMatching(editionDate)
+  log(`matching alone: ${matching.subscribers} subscribers in ${matching.seconds.toFixed(1)} s`)
 
   const workers = Array.from({ length: workerCount }, (_, i) => spawnChild('workers/main.ts', [], env, `worker ${i + 1}`, [...WORKER_FLAGS, ...cpuProfile]))
   // Ready = registered as a consumer of the send queue (BullMQ lists its workers).
@@ -485,7 +560,7 @@ async function fanOut(workerCount: number, editionDate: string): Promise<RunResu
 
   latencies.sort((a, b) => a - b)
   return {
-    workers: workerCount, planned, sent, skipped, seconds, planSeconds,
+    workers: workerCount, matching, planned, sent, skipped, seconds, planSeconds,
     firstMessageSeconds: tally.first ? (tally.first - started) / 1000 : seconds,
     perSecond: sent / seconds,
     meanBytes: tally.total ? tally.bytes / tally.total : 0,
@@ -620,6 +695,7 @@ if (two && ownPath) {
     console.log(`  second by second, ${r.workers} worker(s): ${shown.map((s) => `${fmt(s.messages)} @ ${fmt(s.workerCpuMs, 2)}`).join(', ')}${r.timeline.length > shown.length ? ', …' : ''} (messages @ worker CPU ms per message)`)
   }
   console.log(`  planning alone (sendEdition, from the bench process): ${runs.map((r) => fmt(r.planSeconds, 1) + ' s').join(', ')}; the sink's first message after ${runs.map((r) => fmt(r.firstMessageSeconds, 2) + ' s').join(', ')}`)
+  console.log(`  matching alone (every active subscriber's selection, batches of 100, one process, cold caches; ${fmt(votersSeeded)} voters with ${VOTES_EACH} votes each among them): ${runs.map((r) => `${fmt(r.matching.seconds, 1)} s = ${fmt(r.matching.subscribers / r.matching.seconds)} subscribers/s`).join(', ')}`)
   console.log(`  mean message size ${fmt(two.meanBytes / 1024, 1)} KB`)
   console.log('  * latency = SMTP sink receive time minus the delivery row\'s created_at (planned → accepted by the sink),')
   console.log('    so it includes the time a batch waits in the queue behind the rest of the edition.')

@@ -1,7 +1,7 @@
 import { TASTE_OPTIONS, type TasteOptions } from '../../src/taste/taste-model.ts'
 import { TERM_OPTIONS, type TermOptions } from '../../src/taste/paper-terms.ts'
 import { loadDataset } from './dataset.ts'
-import { READERS, SIMULATION, simulate, simulationDays, type DayFigures } from './feedback.ts'
+import { laterGain, READERS, SIMULATION, simulate, simulationDays, VOTING_DAYS, type DayFigures } from './feedback.ts'
 
 /**
  * npm run eval:feedback — simulated readers vote on their digests over the fixture days (feedback.ts); prints
@@ -11,15 +11,9 @@ import { READERS, SIMULATION, simulate, simulationDays, type DayFigures } from '
  */
 
 const TARGET_GAIN = 0.2
-const VOTING_DAYS = 5
 const f2 = (x: number) => x.toFixed(2)
 const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`
 
-/** Mean p@10 gain on the days after VOTING_DAYS days of votes. */
-const laterGain = (figures: DayFigures[]) => {
-  const later = figures.slice(VOTING_DAYS)
-  return later.reduce((a, d) => a + d.with.p10 - d.without.p10, 0) / Math.max(1, later.length)
-}
 
 function print(title: string, figures: DayFigures[]) {
   console.log(`\n${title}`)
@@ -34,7 +28,8 @@ function print(title: string, figures: DayFigures[]) {
   const later = figures.slice(VOTING_DAYS)
   const ceiling = later.reduce((a, d) => a + d.best.p10 - d.without.p10, 0) / Math.max(1, later.length)
   console.log(`the best order of the same candidates would gain ${signed(ceiling)} on those days`)
-  console.log(`after ${VOTING_DAYS} days of votes (days ${VOTING_DAYS + 1}–${figures.length}): p@10 ${signed(gain)} on average over ${READERS.length} readers (target +${TARGET_GAIN}: ${gain >= TARGET_GAIN ? 'met' : 'NOT met'}); day 1 ${signed(day1)} (must not be lower)`)
+  const p5 = later.reduce((a, d) => a + d.with.p5 - d.without.p5, 0) / Math.max(1, later.length)
+  console.log(`after ${VOTING_DAYS} days of votes (days ${VOTING_DAYS + 1}–${figures.length}): p@10 ${signed(gain)}, p@5 ${signed(p5)} on average over ${READERS.length} readers (p@10 target +${TARGET_GAIN}: ${gain >= TARGET_GAIN ? 'met' : 'NOT met'}); day 1 ${signed(day1)} (must not be lower)`)
 }
 
 async function main() {

@@ -146,3 +146,12 @@ export function simulate(days: readonly Day[], readers: readonly Reader[], optio
   }
   return figures
 }
+
+/** Days of votes before the figures the target is about. */
+export const VOTING_DAYS = 5
+
+/** Mean p@10 gain on the days after VOTING_DAYS days of votes. */
+export const laterGain = (figures: readonly DayFigures[]) => {
+  const later = figures.slice(VOTING_DAYS)
+  return later.reduce((a, d) => a + d.with.p10 - d.without.p10, 0) / Math.max(1, later.length)
+}

@@ -39,6 +39,14 @@ describe('digest content', () => {
     expect(data.dateLabel).toBe('Friday, 12 June 2026')
   })
 
+  it('says the order is the reader’s own when it is not by upvotes (they voted)', () => {
+    const data = buildDigestContent({
+      papers: [aPaper({ upvotes: 3 }), aPaper({ id: '2606.1', upvotes: 9 })],
+      matched: new Map(), editionDate: '2026-06-12', frequency: 'daily', paperPageBase: 'https://huggingface.co',
+    })
+    expect(data.intro).toBe('2 papers trending today that match your topics, the ones most like what you asked for first.')
+  })
+
   it('says so when nothing matched', () => {
     const data = buildDigestContent({ papers: [], matched: new Map(), editionDate: '2026-06-12', frequency: 'weekly', paperPageBase: 'x' })
     expect(data.heading).toBe('Your weekly AI papers')

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest'
 import { rankPapers, type RankContext } from '../../../src/digests/rank.ts'
 import { idf, paperTerms, TERM_FREQUENCIES_FILE, TERMS_KEPT, type TastePaper } from '../../../src/taste/paper-terms.ts'
 import { blendedKeys, learnTaste, tasteScorer, TASTE_OPTIONS } from '../../../src/taste/taste-model.ts'
+import { loadDataset } from '../../eval/dataset.ts'
+import { laterGain, READERS, simulate, simulationDays } from '../../eval/feedback.ts'
 import { loadEvalPapers } from '../../eval/papers.ts'
 import { serialiseFrequencies } from '../../eval/retrain.ts'
 import { countTermFrequencies } from '../../eval/term-frequencies.ts'
@@ -96,5 +98,17 @@ describe('the shipped term frequencies', () => {
   it('are what counting the fixture papers gives (npm run train:topics rewrites them)', async () => {
     const counted = countTermFrequencies((await loadEvalPapers()).values())
     expect(readFileSync(fileURLToPath(TERM_FREQUENCIES_FILE), 'utf8')).toBe(serialiseFrequencies(counted))
+  })
+})
+
+describe('the feedback simulation (npm run eval:feedback)', () => {
+  it('holds its floors: votes never change day 1, and lift precision@10 once readers have voted', async () => {
+    const { labels, papers } = await loadDataset()
+    for (const [split, floor] of [['held-out', 0.01], ['all', 0.15]] as const) {
+      const figures = simulate(simulationDays(labels, papers, split), READERS)
+      // no vote yet: exactly the ranking without votes
+      expect(figures[0]!.with, split).toEqual(figures[0]!.without)
+      expect(laterGain(figures), split).toBeGreaterThanOrEqual(floor)
+    }
   })
 })
