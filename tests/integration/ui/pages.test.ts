@@ -252,5 +252,17 @@ describe('the pages in a browser', () => {
     expect(await page.getByRole('link', { name: 'View in browser' }).count()).toBe(0)
     await checkLayout('digest-view')
     expect(problems).toEqual([])
+
+    // Its "Less like this" on the first paper: the page that asks, then the one that thanks, both usable and legible.
+    const lessLinks = page.getByRole('link', { name: 'Less like this' })
+    expect(await lessLinks.count()).toBe(10)
+    await lessLinks.first().click()
+    await expect(page.locator('h1').textContent()).resolves.toBe('More or less like this?')
+    await checkKeyboard('vote')
+    await checkLayout('vote')
+    await page.getByRole('button', { name: 'Less like this' }).click()
+    await expect(page.locator('h1').textContent()).resolves.toBe('Thanks: noted')
+    await checkLayout('vote-recorded')
+    expect(problems).toEqual([])
   })
 })
