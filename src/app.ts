@@ -15,7 +15,8 @@ import { preferencesRoutes } from './http/preferences.routes.ts'
 import { registerQueueDashboard } from './http/queue-dashboard.ts'
 import type { RouteDeps } from './http/route-deps.ts'
 import { addSecurityHeaders } from './http/security-headers.ts'
-import { registerSubscribeRateLimit, subscriptionRoutes } from './http/subscriptions.routes.ts'
+import { registerRateLimits } from './http/rate-limits.ts'
+import { subscriptionRoutes } from './http/subscriptions.routes.ts'
 import { unsubscribeRoutes } from './http/unsubscribe.routes.ts'
 
 /** Builds the HTTP app without listening, so tests use `inject` and entry points decide where to listen. */
@@ -50,8 +51,8 @@ export async function buildApp(deps: RouteDeps['deps'], options: { logger?: Logg
   await app.register(formbody, { bodyLimit: 64 * 1024 })
 
   // Subscribe rate limit per client IP (POST /subscribe and /api/subscriptions), Redis-backed so it holds across API
-  // processes; must come before the routes. See registerSubscribeRateLimit.
-  await registerSubscribeRateLimit(app, deps)
+  // processes; must come before the routes. See registerRateLimits.
+  await registerRateLimits(app, deps)
 
   await registerDocs(app, deps.config.PUBLIC_URL)
 

@@ -73,8 +73,8 @@ export const ConfigSchema = z.object({
     .int()
     .min(0)
     .max(100_000)
-    .default(120)
-    .describe('"More / less like this" votes per hour per reader, across API processes; 0 disables'),
+    .default(20)
+    .describe('"More / less like this" votes an hour through one vote link, across API processes; 0 disables'),
   // Every worker registers them by default (upserts, so any number of workers keep one of each); a send-only worker,
   // or a benchmark that plans its own edition, turns them off so no scheduled planning joins in.
   SCHEDULE_JOBS: z.stringbool().default(true).describe('Whether this worker process registers the ingest poll, planning and arXiv lookup schedulers'),

@@ -114,7 +114,7 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
     paperPageBase: config.HF_API_URL, secret: runtime.appSecret, logger,
   })
   const feedbackService = createFeedbackService({
-    votes: createVoteRepository(pool), subscribers, secret: runtime.appSecret, redis, queuePrefix, votesPerHour: config.VOTE_RATE_LIMIT, logger,
+    votes: createVoteRepository(pool), subscribers, secret: runtime.appSecret, logger,
   })
   const ingestService = createIngestService({
     source: createHfSource({ baseUrl: config.HF_API_URL, logger }), papers, logger,

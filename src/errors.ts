@@ -1,3 +1,6 @@
+import type { LinkPurpose } from './links/tokens.ts'
+import { VOTE_TTL_DAYS } from './links/urls.ts'
+
 export type ErrorCode =
   | 'VALIDATION_FAILED'
   | 'UNKNOWN_TOPIC'
@@ -25,12 +28,12 @@ export class AppError extends Error {
 
 export const linkInvalid = () =>
   new AppError('LINK_INVALID', 400, 'This link is not valid. Please use the link from your most recent email.')
-export const linkExpired = (purpose: string = 'confirm') =>
+export const linkExpired = (purpose: LinkPurpose = 'confirm') =>
   new AppError(
     'LINK_EXPIRED',
     410,
     purpose === 'vote'
-      ? 'This vote link has expired: links to vote on a paper last 60 days. Your more recent digests have fresh ones.'
+      ? `This vote link has expired: links to vote on a paper last ${VOTE_TTL_DAYS} days. Your more recent digests have fresh ones.`
       : 'This confirmation link has expired. Please subscribe again to get a new one.',
   )
 export const subscriberGone = () =>

@@ -1,6 +1,14 @@
 import type { DigestContent, SharedPaper } from '../email/templates.ts'
 import { dateLabel, type Frequency } from './schedule.ts'
 
+export type DigestOrder = 'upvotes' | 'taste' | 'as-sent'
+const ORDER_SAID: Record<DigestOrder, string> = {
+  upvotes: ', most upvoted first',
+  taste: ', the ones most like what you asked for first',
+  // shown again later (in the browser): how it was ordered when sent is not kept
+  'as-sent': '',
+}
+
 /** What the digest needs of a stored paper. */
 export interface PaperForDigest {
   id: string
@@ -68,6 +76,8 @@ function shown(p: PaperForDigest, paperPageBase: string): Shown {
  */
 export function buildDigestContent(input: {
   papers: PaperForDigest[]
+  /** How the papers were ordered: by upvotes, by the reader's taste (they voted), or as stored (a digest shown again). */
+  order: DigestOrder
   matched: Map<string, string[]>
   editionDate: string
   frequency: Frequency
@@ -80,15 +90,13 @@ export function buildDigestContent(input: {
   }))
   const period = input.frequency === 'weekly' ? 'this week' : 'today'
   const count = papers.length === 1 ? '1 paper' : `${papers.length} papers`
-  // a reader who voted gets the papers in the order their votes and the upvotes give together: say which order it is
-  const byUpvotes = input.papers.every((p, i) => i === 0 || input.papers[i - 1]!.upvotes >= p.upvotes)
   return {
     papers,
     dateLabel: dateLabel(input.editionDate),
     heading: input.frequency === 'weekly' ? 'Your weekly AI papers' : 'Your AI papers for today',
     intro:
       papers.length > 0
-        ? `${count} trending ${period} that match your topics, ${byUpvotes ? 'most upvoted first' : 'the ones most like what you asked for first'}.`
+        ? `${count} trending ${period} that match your topics${ORDER_SAID[input.order]}.`
         : `No trending paper matched your topics ${period}. You can widen your topics or lower the minimum upvotes in your preferences.`,
   }
 }

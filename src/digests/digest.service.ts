@@ -131,7 +131,7 @@ export function createDigestService(deps: Deps) {
         throw new AppError('NOT_FOUND', 404, `There is no digest of ${editionDate} for this address.`)
       }
       const chosen = delivery.paperIds.map((paperId, i) => ({ paperId, matched: delivery.paperReasons[i] ? [delivery.paperReasons[i]!] : [] }))
-      const data = await deps.deliveries.composeDigest(subscriber, editionDate, chosen)
+      const data = await deps.deliveries.composeDigest(subscriber, editionDate, chosen, 'as-sent')
       // the page is the browser view: no link to itself
       return deps.renderer.render({ template: 'digest', data: { ...data, viewUrl: '' } }).html
     },

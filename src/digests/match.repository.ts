@@ -2,6 +2,7 @@ import type { Sql } from '../db/client.ts'
 import { Prisma } from '../generated/prisma/client.ts'
 import { keptOrMade } from '../runtime/bounded-cache.ts'
 import { TOPICS, type Topic } from '../topics/catalogue.ts'
+import { paperTextOf, type PaperTextColumns } from '../topics/text.ts'
 import { shippedTopicModel, type TopicModel } from '../topics/topic-model.ts'
 import { paperTerms } from '../taste/paper-terms.ts'
 import { tasteScorer } from '../taste/taste-model.ts'
@@ -45,15 +46,10 @@ interface ContextRow {
   tastes: [string, number, Record<string, number>][]
 }
 
-/** A window's papers as the topic model and the category filters read them. */
-interface PaperRow {
+/** A window's papers as the topic model, the category filters and readers' tastes read them. */
+interface PaperRow extends PaperTextColumns {
   id: string
   version: string
-  title: string
-  summary: string
-  ai_keywords: string[]
-  arxiv_categories: string[]
-  arxiv_primary_category: string | null
 }
 
 /**
@@ -89,8 +85,9 @@ function termWords(terms: [text: string, phrase: boolean, lexemes: string[]][], 
  * (src/topics), its categories from the arXiv lookup, both worked out once per window and process; PostgreSQL does
  * the keyword search (websearch_to_tsquery over the weighted search vector, ts_rank_cd, which of a keyword's terms a
  * paper has), once per window, process and keyword, and reads each paper's words once per window, to say through which
- * of them a keyword matched; rankPapers does the rest per subscriber. A batch is one round
- * trip that reads the window's papers with their current upvotes, the subscribers' preferences and their history.
+ * of them a keyword matched; rankPapers does the rest per subscriber, with the taste of those who voted (src/taste:
+ * each window paper read as a term vector once per process). A batch is one round trip that reads the window's papers
+ * with their current upvotes, the subscribers' preferences, their history and their tastes.
  */
 export function createMatchRepository(sql: Sql, options: { catalogue?: readonly MatchTopic[]; model?: TopicModel } = {}) {
   const catalogue = options.catalogue ?? TOPICS
@@ -186,9 +183,8 @@ export function createMatchRepository(sql: Sql, options: { catalogue?: readonly 
     const topicHits = new Map<string, Hit[]>()
     const categoryHits = new Map<string, Hit[]>()
     const papers = new Map<string, { row: PaperRow; topics: { slug: string; probability: number }[] }>()
-    const text = (p: PaperRow) => ({ title: p.title, abstract: p.summary, keywords: p.ai_keywords, categories: p.arxiv_categories, primaryCategory: p.arxiv_primary_category })
     for (const p of rows) {
-      const topics = keptOrMade(classified, `${p.id}@${p.version}`, CLASSIFIED_KEPT, () => model.classify(text(p)))
+      const topics = keptOrMade(classified, `${p.id}@${p.version}`, CLASSIFIED_KEPT, () => model.classify(paperTextOf(p)))
       papers.set(p.id, { row: p, topics })
       for (const { slug, probability } of topics) (topicHits.get(slug) ?? topicHits.set(slug, []).get(slug)!).push({ paperId: p.id, rank: probability })
       for (const category of p.arxiv_categories) (categoryHits.get(category) ?? categoryHits.set(category, []).get(category)!).push({ paperId: p.id, rank: 1 })
@@ -201,7 +197,7 @@ export function createMatchRepository(sql: Sql, options: { catalogue?: readonly 
       if (vector) return vector
       const paper = papers.get(paperId)
       if (!paper) return NO_TERMS
-      vector = keptOrMade(vectors, `${paperId}@${paper.row.version}`, CLASSIFIED_KEPT, () => paperTerms({ ...text(paper.row), topics: paper.topics }).vector)
+      vector = keptOrMade(vectors, `${paperId}@${paper.row.version}`, CLASSIFIED_KEPT, () => paperTerms({ ...paperTextOf(paper.row), topics: paper.topics }).vector)
       windowVectors.set(paperId, vector)
       return vector
     }

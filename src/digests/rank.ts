@@ -6,6 +6,8 @@ export interface MatchedPaper {
   upvotes: number
   relevance: number
   matched: string[]
+  /** Ordered by the reader's taste (they voted), not by upvotes alone. */
+  byTaste?: true
 }
 
 /**
@@ -107,5 +109,8 @@ export function rankPapers(prefs: Preferences, context: RankContext): MatchedPap
   // A reader who voted: the same candidates (filters stay hard), in the order their taste and upvotes give together.
   const keys = blendedKeys(ranked.map((p) => ({ upvotes: p.upvotes, taste: taste.score(p.paperId) })), taste.votes, taste.options ?? TASTE_OPTIONS)
   const keyOf = new Map(ranked.map((p, i) => [p.paperId, keys[i]!]))
-  return ranked.sort((a, b) => keyOf.get(b.paperId)! - keyOf.get(a.paperId)! || byUpvotes(a, b)).slice(0, Math.max(0, prefs.limit))
+  return ranked
+    .sort((a, b) => keyOf.get(b.paperId)! - keyOf.get(a.paperId)! || byUpvotes(a, b))
+    .slice(0, Math.max(0, prefs.limit))
+    .map((p) => ({ ...p, byTaste: true as const }))
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import { buildDigestContent, type PaperForDigest } from '../digests/digest-content.ts'
+import { buildDigestContent, type DigestOrder, type PaperForDigest } from '../digests/digest-content.ts'
 import { batchPerTurn } from '../runtime/batch-per-turn.ts'
 import type { MatchedPaper, MatchRepository } from '../digests/match.repository.ts'
 import { digestWindow } from '../digests/schedule.ts'
@@ -67,7 +67,9 @@ export function createDeliveryService(deps: Deps) {
 
   const common = (s: Pick<Subscriber, 'email'>) => ({ email: s.email, homeUrl: deps.links.home(), senderName: sender.name })
 
-  type ChosenPaper = { paperId: string; matched: string[] }
+  type ChosenPaper = { paperId: string; matched: string[]; byTaste?: true }
+  /** How chosen papers are ordered (a selection says when the reader's taste ordered it). */
+  const orderOf = (picks: readonly ChosenPaper[]): DigestOrder => (picks.some((p) => p.byTaste) ? 'taste' : 'upvotes')
   type RecipientFields = Pick<DigestData, 'email' | 'manageUrl' | 'unsubscribeUrl' | 'viewUrl'> & { id: string; editionDate: string }
 
   const recipientFields = (subscriber: Pick<Subscriber, 'id' | 'email'>, editionDate: string): RecipientFields => ({
@@ -101,13 +103,15 @@ export function createDeliveryService(deps: Deps) {
     editionDate: string,
     picks: readonly ChosenPaper[],
     papers: ReadonlyMap<string, PaperForDigest>,
+    order: DigestOrder,
     contents = new Map<string, DigestContent>(),
   ): DigestContent {
-    const key = `${editionDate}|${frequency}|${picks.map((m) => `${m.paperId}\u0001${m.matched.join('\u0002')}`).join('\u0003')}`
+    const key = `${editionDate}|${frequency}|${order}|${picks.map((m) => `${m.paperId}\u0001${m.matched.join('\u0002')}`).join('\u0003')}`
     let content = contents.get(key)
     if (!content) {
       content = buildDigestContent({
         papers: picks.map((m) => papers.get(m.paperId)!),
+        order,
         matched: new Map(picks.map((m) => [m.paperId, m.matched])),
         editionDate,
         frequency,
@@ -118,9 +122,9 @@ export function createDeliveryService(deps: Deps) {
     return content
   }
 
-  async function composeDigest(subscriber: Subscriber, editionDate: string, chosen: readonly ChosenPaper[]): Promise<DigestData> {
+  async function composeDigest(subscriber: Subscriber, editionDate: string, chosen: readonly ChosenPaper[], order: DigestOrder = orderOf(chosen)): Promise<DigestData> {
     const papers = new Map((await deps.papers.findByIds(chosen.map((c) => c.paperId))).map((p) => [p.id, p]))
-    const content = digestContent(subscriber.frequency, editionDate, chosen.filter((c) => papers.has(c.paperId)), papers)
+    const content = digestContent(subscriber.frequency, editionDate, chosen.filter((c) => papers.has(c.paperId)), papers, order)
     return digestFor(content, recipientFields(subscriber, editionDate))
   }
 
@@ -198,7 +202,7 @@ export function createDeliveryService(deps: Deps) {
           skipped.push({ id: d.id, reason: 'no paper matched' })
           continue
         }
-        const content = digestContent(s.frequency, d.editionDate!, picks, papers, contents)
+        const content = digestContent(s.frequency, d.editionDate!, picks, papers, orderOf(picks), contents)
         const data = digestFor(content, recipientFields(s, d.editionDate!))
         const rendered = deps.renderer.renderDigest(data, paperBlocks)
         const claim = { id: d.id, paperIds: picks.map((m) => m.paperId), paperReasons: content.papers.map((p) => p.matched) }

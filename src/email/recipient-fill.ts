@@ -88,11 +88,13 @@ export function fillFor<T extends object>(
   return { pieces: pieces.map((p) => Buffer.from(p, 'utf8')), fields: found }
 }
 
-/** Appends a Fill's pieces with one recipient's fields to `out`. */
+/** Appends a Fill's pieces with one recipient's fields to `out`; a missing field fails, as strict rendering does. */
 export function appendFilled(fill: Fill, data: Partial<Record<RecipientField, string>>, escape: (value: string) => string, out: Buffer[]): void {
   out.push(fill.pieces[0]!)
   for (let i = 0; i < fill.fields.length; i++) {
-    out.push(Buffer.from(escape(data[fill.fields[i]!] ?? ''), 'utf8'), fill.pieces[i + 1]!)
+    const value = data[fill.fields[i]!]
+    if (typeof value !== 'string') throw new TypeError(`"${fill.fields[i]}" not defined`)
+    out.push(Buffer.from(escape(value), 'utf8'), fill.pieces[i + 1]!)
   }
 }
 

@@ -111,8 +111,8 @@ export async function createRenderer(templatesDir = TEMPLATES_DIR): Promise<Rend
     const pieces: Buffer[] = []
     appendPart(which, 'head', data, shared, pieces)
     for (const paper of data.papers) {
-      // a paper without a vote link renders on its own (the stand-in is a non-empty string)
-      const block = paper.feedbackUrl === '' ? null : keptOrMadeNullable(blocks, `${which}\u0000${paper.number}\u0000${paper.url}\u0000${paper.matched}`, () =>
+      // a paper without a vote link ('' or, wrongly, none: then rendering it fails, as `render` does) renders on its own
+      const block = typeof paper.feedbackUrl !== 'string' || paper.feedbackUrl === '' ? null : keptOrMadeNullable(blocks, `${which}\u0000${paper.number}\u0000${paper.url}\u0000${paper.matched}`, () =>
         fillFor(parts.paper, paper, escapes[which], PAPER_RECIPIENT_FIELDS))
       if (block) appendFilled(block, paper, escapes[which], pieces)
       else pieces.push(Buffer.from(parts.paper(paper), 'utf8'))

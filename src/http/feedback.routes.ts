@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { VoteChoice } from '../taste/feedback.service.ts'
+import { voteRateLimit } from './rate-limits.ts'
 import type { RouteDeps } from './route-deps.ts'
 
 const SMALL_BODY = 4 * 1024
@@ -39,7 +40,7 @@ export const feedbackRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { de
     return reply.type('text/html; charset=utf-8').send(page(request.params, { ...ballot, suggested: request.query.vote }))
   })
 
-  app.post('/feedback/:paperId/:token', { bodyLimit: SMALL_BODY, schema: { params: VoteParams, hide: true } }, async (request, reply) => {
+  app.post('/feedback/:paperId/:token', { bodyLimit: SMALL_BODY, schema: { params: VoteParams, hide: true }, config: { rateLimit: voteRateLimit(deps.config.VOTE_RATE_LIMIT) } }, async (request, reply) => {
     const { vote } = VoteBody.parse(request.body ?? {})
     const result = await deps.feedbackService.vote(request.params.paperId, request.params.token, vote)
     return reply.type('text/html; charset=utf-8').send(page(request.params, { title: result.title, vote, recorded: true, learned: result.learned }))

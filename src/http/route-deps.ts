@@ -12,7 +12,7 @@ import type { Pages } from './pages.ts'
 /** What route plugins receive: services, pages and link builders, never the database or the queues directly. */
 export interface RouteDeps {
   deps: {
-    config: Pick<Config, 'ADMIN_TOKEN' | 'NODE_ENV' | 'PUBLIC_URL'>
+    config: Pick<Config, 'ADMIN_TOKEN' | 'NODE_ENV' | 'PUBLIC_URL' | 'VOTE_RATE_LIMIT'>
     pages: Pages
     links: Links
     subscriberService: SubscriberService

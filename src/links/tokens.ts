@@ -24,13 +24,15 @@ function mac(secret: string, payload: string, subject: string | undefined): Buff
 }
 
 export function signLink(secret: string, purpose: LinkPurpose, subscriberId: string, expiresAt?: Date, subject?: string): string {
+  if ((purpose === 'vote') !== (subject !== undefined)) throw new Error(`a ${purpose} link ${subject === undefined ? 'needs' : 'takes no'} subject`)
   const exp = expiresAt ? Math.floor(expiresAt.getTime() / 1000) : 0
   const payload = `${purpose}.${subscriberId}.${exp}`
   return `${Buffer.from(payload).toString('base64url')}.${mac(secret, payload, subject).toString('base64url')}`
 }
 
 export function verifyLink(secret: string, token: string, purpose: LinkPurpose, now: Date, subject?: string): VerifyResult {
-  if (token.length > 512) return { ok: false, reason: 'malformed' }
+  // a vote is always on one paper; no other link is about anything but its subscriber
+  if (token.length > 512 || (purpose === 'vote') !== (subject !== undefined)) return { ok: false, reason: 'malformed' }
   const [encodedPayload, encodedMac, ...rest] = token.split('.')
   if (!encodedPayload || !encodedMac || rest.length > 0) return { ok: false, reason: 'malformed' }
   if (!B64URL.test(encodedPayload) || !B64URL.test(encodedMac)) return { ok: false, reason: 'malformed' }

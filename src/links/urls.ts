@@ -19,7 +19,8 @@ export function createLinks(publicUrl: string, secret: string) {
     },
     /**
      * "More / less like this" on one paper of one digest (the page it opens asks which): signed for the subscriber and
-     * the paper, expiring VOTE_TTL_DAYS after the digest's date, so the same digest always carries the same links.
+     * the paper, working until the end (UTC) of the VOTE_TTL_DAYS-th day after the digest's date; from the date, not
+     * the clock, so the same digest always carries the same links.
      */
     vote: (subscriberId: string, paperId: string, editionDate: string) => {
       const expires = new Date(Date.parse(`${editionDate}T00:00:00Z`) + (VOTE_TTL_DAYS + 1) * 86_400_000)

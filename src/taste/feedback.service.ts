@@ -1,10 +1,11 @@
-import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { AppError, subscriberGone } from '../errors.ts'
 import { subscriberFromLink } from '../links/resolve.ts'
+import { keptOrMade } from '../runtime/bounded-cache.ts'
 import { TOPICS } from '../topics/catalogue.ts'
+import { paperTextOf } from '../topics/text.ts'
 import { shippedTopicModel, type TopicModel } from '../topics/topic-model.ts'
-import { categoryTerm, paperTerms, topicTerm } from './paper-terms.ts'
+import { categoryTerm, paperTerms, topicTerm, type PaperTerms } from './paper-terms.ts'
 import { learnTaste, type Taste } from './taste-model.ts'
 import type { VotedPaperRow, VoteRepository } from './vote.repository.ts'
 
@@ -14,11 +15,6 @@ interface Deps {
   votes: VoteRepository
   subscribers: { findById(id: string): Promise<{ id: string } | null> }
   secret: string
-  /** Counts each reader's votes per hour across every API process; without it (or while it is down) votes are not counted. */
-  redis?: Pick<Redis, 'multi' | 'status'>
-  /** Votes a reader may cast in an hour (0: no limit); one voting on every paper of every digest stays far below 120. */
-  votesPerHour: number
-  queuePrefix?: string
   model?: TopicModel
   logger: Logger
   now?: () => Date
@@ -31,10 +27,14 @@ export function termLabel(term: string): string | undefined {
   return TOPIC_NAMES.get(term) ?? (term.startsWith(categoryTerm('')) ? term.slice(categoryTerm('').length) : undefined)
 }
 
+/** Voted papers read as term vectors, kept per process: a reader's next vote relearns from mostly the same papers. */
+const TERMS_KEPT = 5_000
+
 /**
  * "More like this" / "less like this": the vote links of every digest lead here. A link is signed for its reader and
  * paper and expires; following it (a GET, which link scanners do too) only shows the paper and asks; the vote is a
- * POST. Each vote relearns the reader's taste from their votes, which their next digest's ranking reads.
+ * POST (the route bounds how often one link may vote). Each vote relearns the reader's taste from their votes, which
+ * their next digest's ranking reads.
  */
 export function createFeedbackService(deps: Deps) {
   const now = deps.now ?? (() => new Date())
@@ -43,32 +43,26 @@ export function createFeedbackService(deps: Deps) {
   const readerOf = (paperId: string, token: string) =>
     subscriberFromLink({ secret: deps.secret, token, purpose: 'vote', now: now(), subject: paperId }, (id) => deps.subscribers.findById(id))
 
-  /** The taste a reader's votes teach: each voted paper read as the planning run reads it (topics from the same model). */
+  /**
+   * The taste a reader's votes teach: each voted paper read as the planning run reads it (topics from the same model),
+   * by id and row version from the process's cache (a paper read afresh costs a millisecond or two; a taste from 200
+   * read ones, a millisecond).
+   */
+  const terms = new Map<string, PaperTerms>()
   const learn = (voted: VotedPaperRow[]): Taste =>
     learnTaste(
-      voted.map((v) => {
-        const text = { title: v.title, abstract: v.summary, keywords: v.ai_keywords, categories: v.arxiv_categories, primaryCategory: v.arxiv_primary_category }
-        return { vote: v.vote, terms: paperTerms({ ...text, topics: model.classify(text) }) }
-      }),
+      voted.map((v) => ({
+        vote: v.vote,
+        terms: keptOrMade(terms, `${v.paper_id}@${v.version}`, TERMS_KEPT, () => {
+          const text = paperTextOf(v)
+          return paperTerms({ ...text, topics: model.classify(text) })
+        }),
+      })),
       termLabel,
     )
 
   const notSent = () =>
     new AppError('NOT_FOUND', 404, 'This paper was not in any digest sent to you, so there is nothing to vote on here.')
-
-  /**
-   * At most votesPerHour votes a reader an hour, however many links they flood: past it, a clear 429 and nothing
-   * recorded. Redis down means not counted (one row per reader and paper bounds what a flood can store anyway).
-   */
-  async function countVote(subscriberId: string): Promise<void> {
-    if (deps.votesPerHour === 0 || !deps.redis || deps.redis.status !== 'ready') return
-    const key = `${deps.queuePrefix ?? 'paperboy'}:votes:${subscriberId}`
-    const result = await deps.redis.multi().incr(key).expire(key, 3600, 'NX').exec().catch(() => null)
-    const count = Number(result?.[0]?.[1] ?? 0)
-    if (count > deps.votesPerHour) {
-      throw new AppError('RATE_LIMITED', 429, `Too many votes: at most ${deps.votesPerHour} an hour. Please try again later; nothing was recorded.`)
-    }
-  }
 
   return {
     /** What a vote link's page shows: the paper, and the reader's vote on it so far. Records nothing. */
@@ -82,7 +76,6 @@ export function createFeedbackService(deps: Deps) {
     /** Records the vote (replacing an earlier one on the same paper) and what it teaches. */
     async vote(paperId: string, token: string, choice: VoteChoice): Promise<{ title: string; learned: { more: string[]; less: string[] } | null }> {
       const reader = await readerOf(paperId, token)
-      await countVote(reader.id)
       const outcome = await deps.votes.vote(reader.id, paperId, choice === 'more' ? 1 : -1, now(), learn)
       if (outcome === 'gone') throw subscriberGone()
       if (outcome === 'not-sent') throw notSent()

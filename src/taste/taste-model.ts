@@ -5,8 +5,8 @@ import type { PaperTerms } from './paper-terms.ts'
  * Pure. What a reader taught Paperboy with "more like this" / "less like this": a Rocchio profile, the mean of the
  * vectors of the papers they wanted more of minus a share of the mean of those they wanted less of (paper-terms.ts).
  * A paper scores the dot product of the profile and its vector: positive when it is like what the reader asked for.
- * Relearned from all of the reader's votes at each vote (a few dozen papers: microseconds), stored, and read with the
- * reader's preferences at planning time.
+ * Relearned from the reader's recent votes at each vote (vote.repository.ts; given the voted papers' vectors, about a
+ * millisecond for 200), stored, and read with the reader's preferences at planning time.
  */
 
 export const Taste = z.object({

@@ -1,21 +1,18 @@
 import type pg from 'pg'
+import type { PaperTextColumns } from '../topics/text.ts'
 import type { Taste } from './taste-model.ts'
 
-/** A voted paper as relearning reads it: the vote and the paper's text. */
-export interface VotedPaperRow {
+/** A voted paper as relearning reads it: the vote, the paper's text and its row version (what a cache keys on). */
+export interface VotedPaperRow extends PaperTextColumns {
   paper_id: string
+  version: string
   vote: 1 | -1
-  title: string
-  summary: string
-  ai_keywords: string[]
-  arxiv_categories: string[]
-  arxiv_primary_category: string | null
 }
 
 export type VoteOutcome = 'recorded' | 'unchanged' | 'not-sent' | 'gone'
 
 /** The votes a taste is relearned from: a reader's most recent ones (what they want drifts; the cost stays bounded). */
-export const VOTES_LEARNED_FROM = 500
+export const VOTES_LEARNED_FROM = 200
 
 // A paper the reader was sent: in one of their digests that went out (or may have: `sending`).
 const WAS_SENT = `EXISTS (SELECT 1 FROM deliveries d WHERE d.subscriber_id = $1 AND d.kind = 'digest'
@@ -23,7 +20,9 @@ const WAS_SENT = `EXISTS (SELECT 1 FROM deliveries d WHERE d.subscriber_id = $1 
 
 /**
  * Votes and the tastes they teach. A vote and the taste relearned from it are written in one transaction, with the
- * reader's row locked, so two votes at once from one reader never leave a taste learned without one of them.
+ * reader's row locked (FOR NO KEY UPDATE: planning's foreign-key checks on the row still pass), and so is "forget":
+ * two votes at once never leave a taste learned without one of them, and a vote in flight never brings back a taste
+ * the reader asked to forget.
  */
 export function createVoteRepository(pool: pg.Pool) {
   async function inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -40,6 +39,9 @@ export function createVoteRepository(pool: pg.Pool) {
       client.release()
     }
   }
+
+  const lockReader = async (client: pg.PoolClient, subscriberId: string): Promise<boolean> =>
+    ((await client.query(`SELECT 1 FROM subscribers WHERE id = $1 FOR NO KEY UPDATE`, [subscriberId])).rowCount ?? 0) > 0
 
   return {
     /** The paper as a vote page shows it, whether it was sent to the reader, and their vote on it so far. */
@@ -60,8 +62,7 @@ export function createVoteRepository(pool: pg.Pool) {
      */
     async vote(subscriberId: string, paperId: string, vote: 1 | -1, at: Date, learn: (voted: VotedPaperRow[]) => Taste): Promise<VoteOutcome> {
       return inTransaction(async (client) => {
-        const { rowCount } = await client.query(`SELECT 1 FROM subscribers WHERE id = $1 FOR UPDATE`, [subscriberId])
-        if (rowCount === 0) return 'gone'
+        if (!(await lockReader(client, subscriberId))) return 'gone'
         const { rows: [state] } = await client.query<{ sent: boolean; vote: number | null }>(
           `SELECT ${WAS_SENT} AS sent, (SELECT v.vote FROM votes v WHERE v.subscriber_id = $1 AND v.paper_id = $2) AS vote`,
           [subscriberId, paperId],
@@ -74,7 +75,7 @@ export function createVoteRepository(pool: pg.Pool) {
           [subscriberId, paperId, vote, at],
         )
         const { rows: voted } = await client.query<VotedPaperRow>(
-          `SELECT v.paper_id, v.vote::int AS vote, p.title, p.summary, p.ai_keywords, p.arxiv_categories, p.arxiv_primary_category
+          `SELECT v.paper_id, p.xmin::text AS version, v.vote::int AS vote, p.title, p.summary, p.ai_keywords, p.arxiv_categories, p.arxiv_primary_category
            FROM votes v JOIN papers p ON p.id = v.paper_id
            WHERE v.subscriber_id = $1 ORDER BY v.voted_at DESC, v.paper_id LIMIT ${VOTES_LEARNED_FROM}`,
           [subscriberId],
@@ -102,6 +103,7 @@ export function createVoteRepository(pool: pg.Pool) {
     /** "Forget what I taught": the reader's votes and taste go; their next digest is ranked as before any vote. */
     async forget(subscriberId: string): Promise<number> {
       return inTransaction(async (client) => {
+        await lockReader(client, subscriberId)
         const { rowCount } = await client.query(`DELETE FROM votes WHERE subscriber_id = $1`, [subscriberId])
         await client.query(`DELETE FROM reader_tastes WHERE subscriber_id = $1`, [subscriberId])
         return rowCount ?? 0

@@ -21,6 +21,24 @@ export interface PaperText {
   primaryCategory: string | null
 }
 
+/** A paper's columns in the `papers` table that the models read. */
+export interface PaperTextColumns {
+  title: string
+  summary: string
+  ai_keywords: string[]
+  arxiv_categories: string[]
+  arxiv_primary_category: string | null
+}
+
+/** A stored paper as the models read it. */
+export const paperTextOf = (row: PaperTextColumns): PaperText => ({
+  title: row.title,
+  abstract: row.summary,
+  keywords: row.ai_keywords,
+  categories: row.arxiv_categories,
+  primaryCategory: row.arxiv_primary_category,
+})
+
 /** Where a phrase was seen: t = title, k = AI keywords, a = abstract. */
 export type Field = 't' | 'k' | 'a'
 

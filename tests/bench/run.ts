@@ -31,6 +31,7 @@ import { createMatchRepository, type MatchedPaper } from '../../src/digests/matc
 import { digestWindow, weekday } from '../../src/digests/schedule.ts'
 import { COMMON_CATEGORIES } from '../../src/arxiv/categories.ts'
 import { TOPICS } from '../../src/topics/catalogue.ts'
+import { paperTextOf } from '../../src/topics/text.ts'
 import { shippedTopicModel } from '../../src/topics/topic-model.ts'
 import { termLabel } from '../../src/taste/feedback.service.ts'
 import { paperTerms, type PaperTerms } from '../../src/taste/paper-terms.ts'
@@ -341,7 +342,7 @@ let votersSeeded = 0
     `SELECT id, title, summary, ai_keywords, arxiv_categories, arxiv_primary_category FROM papers WHERE day = $1::date ORDER BY id`, [historyDay])
   const model = shippedTopicModel()
   const read = history.map((p) => {
-    const text = { title: p.title, abstract: p.summary, keywords: p.ai_keywords, categories: p.arxiv_categories, primaryCategory: p.arxiv_primary_category }
+    const text = paperTextOf(p)
     const topics = model.classify(text)
     return { id: p.id, slugs: new Set(topics.map((t) => t.slug)), terms: paperTerms({ ...text, topics }) as PaperTerms }
   })

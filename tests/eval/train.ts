@@ -152,6 +152,10 @@ export function fingerprint(examples: readonly Example[], catalogue: Catalogue, 
   const hash = createHash('sha256')
   hash.update(JSON.stringify(options))
   for (const t of catalogue) hash.update(JSON.stringify([t.slug, t.evidence]))
-  for (const e of [...examples].sort((a, b) => (a.id < b.id ? -1 : 1))) hash.update(JSON.stringify([e.id, e.paper, [...e.topics].sort()]))
+  // upvotes are not an input of the training (the feedback simulation reads them)
+  for (const e of [...examples].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    const { upvotes: _upvotes, ...paper } = e.paper as typeof e.paper & { upvotes?: number }
+    hash.update(JSON.stringify([e.id, paper, [...e.topics].sort()]))
+  }
   return hash.digest('hex').slice(0, 16)
 }

@@ -28,6 +28,7 @@ describe('digest content', () => {
   it('numbers papers in order, links them to their page and explains each match', () => {
     const data = buildDigestContent({
       papers: [aPaper({ upvotes: 9 }), aPaper({ id: '2606.1', title: 'Second', githubRepo: 'javascript:x' })],
+      order: 'upvotes',
       matched: new Map([['2606.13681', ['Agents', '"world model"']]]),
       editionDate: '2026-06-12', frequency: 'daily', paperPageBase: 'https://huggingface.co',
     })
@@ -39,16 +40,15 @@ describe('digest content', () => {
     expect(data.dateLabel).toBe('Friday, 12 June 2026')
   })
 
-  it('says the order is the reader’s own when it is not by upvotes (they voted)', () => {
-    const data = buildDigestContent({
-      papers: [aPaper({ upvotes: 3 }), aPaper({ id: '2606.1', upvotes: 9 })],
-      matched: new Map(), editionDate: '2026-06-12', frequency: 'daily', paperPageBase: 'https://huggingface.co',
-    })
-    expect(data.intro).toBe('2 papers trending today that match your topics, the ones most like what you asked for first.')
+  it('says how the papers are ordered: by upvotes, by the reader’s votes, or not at all when shown again', () => {
+    const intro = (order: 'upvotes' | 'taste' | 'as-sent') =>
+      buildDigestContent({ papers: [aPaper(), aPaper({ id: '2606.1' })], order, matched: new Map(), editionDate: '2026-06-12', frequency: 'daily', paperPageBase: 'https://huggingface.co' }).intro
+    expect(intro('taste')).toBe('2 papers trending today that match your topics, the ones most like what you asked for first.')
+    expect(intro('as-sent')).toBe('2 papers trending today that match your topics.')
   })
 
   it('says so when nothing matched', () => {
-    const data = buildDigestContent({ papers: [], matched: new Map(), editionDate: '2026-06-12', frequency: 'weekly', paperPageBase: 'x' })
+    const data = buildDigestContent({ papers: [], order: 'upvotes', matched: new Map(), editionDate: '2026-06-12', frequency: 'weekly', paperPageBase: 'x' })
     expect(data.heading).toBe('Your weekly AI papers')
     expect(data.intro).toMatch(/^No trending paper matched your topics this week/)
   })

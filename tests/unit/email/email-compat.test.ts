@@ -43,6 +43,7 @@ describe('email compatibility (caniemail data)', () => {
 
   it('finds nothing in a digest beyond MJML\'s own skeleton', () => {
     const content = buildDigestContent({
+      order: 'upvotes',
       papers: [{ id: '2606.13681', title: 'EvoArena', summary: 'An abstract.', aiSummary: null, authors: ['Ada', 'Grace'], organization: 'Lab', upvotes: 118, githubRepo: 'https://github.com/a/b', githubStars: 12, primaryCategory: 'cs.CL' }],
       matched: new Map([['2606.13681', ['Agents']]]),
       editionDate: '2026-06-12', frequency: 'daily', paperPageBase: 'https://huggingface.co',

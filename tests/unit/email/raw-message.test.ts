@@ -53,6 +53,7 @@ describe('buildRawMessage (the fan-out path)', () => {
     // Non-ASCII, quotes and ampersands in the subject and the bodies, a long subject to fold.
     all[0] = { ...all[0]!, title: `Ünïcödé “quotes” & <tags> — ${all[0]!.title} ${'long '.repeat(20)}` }
     const content = buildDigestContent({
+      order: 'upvotes',
       papers: all,
       matched: new Map(all.map((p, i) => [p.id, i % 2 ? ['Agents', '"world model" -robot'] : []])),
       editionDate: '2026-06-12',

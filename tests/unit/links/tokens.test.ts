@@ -1,3 +1,4 @@
+import { createLinks } from '../../../src/links/urls.ts'
 import { describe, expect, it } from 'vitest'
 import { signLink, verifyLink } from '../../../src/links/tokens.ts'
 
@@ -50,10 +51,23 @@ describe('verifyLink', () => {
     const token = signLink(secret, 'vote', id, expires, '2606.12345')
     expect(verifyLink(secret, token, 'vote', now, '2606.12345')).toEqual({ ok: true, subscriberId: id })
     expect(verifyLink(secret, token, 'vote', now, '2606.12346')).toEqual({ ok: false, reason: 'bad-signature' })
-    expect(verifyLink(secret, token, 'vote', now)).toEqual({ ok: false, reason: 'bad-signature' })
     expect(verifyLink(secret, token, 'vote', new Date(expires.getTime() + 1000), '2606.12345')).toEqual({ ok: false, reason: 'expired' })
-    // a link without a paper is not a vote on any paper
-    expect(verifyLink(secret, signLink(secret, 'vote', id, expires), 'vote', now, '2606.12345').ok).toBe(false)
+    // a vote is always on a paper, and only a vote is
+    expect(verifyLink(secret, token, 'vote', now)).toEqual({ ok: false, reason: 'malformed' })
+    expect(() => signLink(secret, 'vote', id, expires)).toThrow(/needs subject/)
+    expect(() => signLink(secret, 'manage', id, undefined, '2606.12345')).toThrow(/takes no subject/)
+    expect(verifyLink(secret, signLink(secret, 'manage', id), 'manage', now, '2606.12345')).toEqual({ ok: false, reason: 'malformed' })
+  })
+
+  it('gives a digest’s vote links from its date: the same links whenever it is rendered, working through the 60th day after it', () => {
+    const links = createLinks('https://p.example', secret)
+    const url = links.vote(id, 'hep-th/9901001', '2026-06-12')
+    expect(links.vote(id, 'hep-th/9901001', '2026-06-12')).toBe(url)
+    const [, encodedPaper, token] = /^https:\/\/p\.example\/feedback\/([^/]+)\/([^/]+)$/.exec(url)!
+    expect(decodeURIComponent(encodedPaper!)).toBe('hep-th/9901001')
+    const at = (iso: string) => verifyLink(secret, token!, 'vote', new Date(iso), 'hep-th/9901001').ok
+    expect(at('2026-08-11T23:59:59Z')).toBe(true)
+    expect(at('2026-08-12T00:00:00Z')).toBe(false)
   })
 
   it.each(['', '.', 'abc', 'a.b.c', '!!!.???', 'x'.repeat(600)])('calls %j malformed or bad, never throws', (token) => {
