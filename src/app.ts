@@ -18,6 +18,7 @@ import { addSecurityHeaders } from './http/security-headers.ts'
 import { registerRateLimits } from './http/rate-limits.ts'
 import { subscriptionRoutes } from './http/subscriptions.routes.ts'
 import { unsubscribeRoutes } from './http/unsubscribe.routes.ts'
+import { webhookRoutes } from './http/webhooks.routes.ts'
 
 /** Builds the HTTP app without listening, so tests use `inject` and entry points decide where to listen. */
 export async function buildApp(deps: RouteDeps['deps'], options: { logger?: LoggerOptions | false; trustProxy?: boolean } = {}): Promise<FastifyInstance> {
@@ -56,7 +57,7 @@ export async function buildApp(deps: RouteDeps['deps'], options: { logger?: Logg
 
   await registerDocs(app, deps.config.PUBLIC_URL)
 
-  for (const routes of [subscriptionRoutes, confirmRoutes, preferencesRoutes, unsubscribeRoutes, feedbackRoutes, digestRoutes, adminRoutes, adminPageRoutes, metricsRoutes, healthRoutes]) {
+  for (const routes of [subscriptionRoutes, confirmRoutes, preferencesRoutes, unsubscribeRoutes, feedbackRoutes, webhookRoutes, digestRoutes, adminRoutes, adminPageRoutes, metricsRoutes, healthRoutes]) {
     await app.register(routes, { deps })
   }
   await registerQueueDashboard(app, deps.queues, deps.config.ADMIN_TOKEN)

@@ -1,3 +1,4 @@
+import { sendgridKey } from './mail-events/providers/sendgrid.ts'
 import { z } from 'zod'
 import { isTimeZone } from './digests/schedule.ts'
 
@@ -83,6 +84,18 @@ export const ConfigSchema = z.object({
   DKIM_DOMAIN: z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be a domain such as example.org').optional(),
   DKIM_SELECTOR: z.string().regex(/^[a-z0-9._-]+$/i, 'must be a DNS label such as paperboy').optional(),
   DKIM_PRIVATE_KEY: z.string().min(1).optional().describe('PEM text, or the path of a PEM file'),
+  // Provider webhooks (src/mail-events): each is off until its secret is set.
+  SES_SNS_TOPIC_ARNS: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:sns:[^,\s]+(,arn:aws[a-z-]*:sns:[^,\s]+)*$/, 'must be SNS topic ARNs separated by commas')
+    .transform((v) => v.split(','))
+    .default([])
+    .describe('SNS topics SES publishes bounces and complaints to (POST /webhooks/ses)'),
+  POSTMARK_WEBHOOK_AUTH: z.string().regex(/^[^:]+:.{12,}$/, 'must be user:password (a password of at least 12 characters)').optional().describe('The Basic credentials in the Postmark webhook URL'),
+  MAILGUN_WEBHOOK_SIGNING_KEY: z.string().min(16).optional().describe('Mailgun HTTP webhook signing key'),
+  SENDGRID_WEBHOOK_PUBLIC_KEY: z.string().min(40).optional().describe('SendGrid signed Event Webhook verification key (base64 as shown, or PEM)'),
+  SOFT_BOUNCE_LIMIT: z.coerce.number().int().min(1).max(100).default(3).describe('Soft bounces of one address within SOFT_BOUNCE_WINDOW_DAYS that suppress it'),
+  SOFT_BOUNCE_WINDOW_DAYS: z.coerce.number().int().min(1).max(365).default(14),
   MAILCATCHER_SMTP_PORT: port.default(1025),
   MAILCATCHER_WEB_PORT: port.default(1080),
 })
@@ -110,6 +123,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (dkim !== 0 && dkim !== 3) {
     throw new ConfigError('Invalid configuration: DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY go together (set all three or none)')
   }
+  if (config.SENDGRID_WEBHOOK_PUBLIC_KEY) {
+    try {
+      sendgridKey(config.SENDGRID_WEBHOOK_PUBLIC_KEY)
+    } catch {
+      throw new ConfigError('Invalid configuration: SENDGRID_WEBHOOK_PUBLIC_KEY is not a public key (paste the verification key SendGrid shows, or a PEM)')
+    }
+  }
   if (config.NODE_ENV === 'production' && !config.APP_SECRET) {
     throw new ConfigError('Invalid configuration: APP_SECRET is required in production (at least 32 random bytes)')
   }
@@ -117,6 +137,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 function redact(name: string, value: string): string {
-  if (/SECRET|TOKEN|KEY/.test(name)) return '***'
+  if (/SECRET|TOKEN|KEY|AUTH/.test(name)) return '***'
   return value.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@')
 }

@@ -29,6 +29,9 @@ import { createSubscriberRepository } from './subscribers/subscriber.repository.
 import { createSubscriberService } from './subscribers/subscriber.service.ts'
 import { createFeedbackService } from './taste/feedback.service.ts'
 import { createVoteRepository } from './taste/vote.repository.ts'
+import { createMailEventRepository } from './mail-events/mail-event.repository.ts'
+import { createMailEventService } from './mail-events/mail-event.service.ts'
+import { createHttpGet } from './runtime/http-get.ts'
 
 /** Where the running services are, once the development defaults (embedded Postgres, mail catcher) are resolved. */
 export interface Runtime {
@@ -40,6 +43,8 @@ export interface Runtime {
   /** First retry delay of failed jobs (then exponential); the default suits SMTP servers that ask to try later. */
   retryDelayMs?: number
   mailer?: Mailer
+  /** GET of an SNS URL (signing certificates, subscription confirmations); tests answer for SNS. */
+  snsGet?: (url: string) => Promise<{ status: number; text: string }>
 }
 
 /** DKIM_PRIVATE_KEY holds PEM text or names a PEM file; read once at start, so a missing file stops the process. */
@@ -116,6 +121,20 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
   const feedbackService = createFeedbackService({
     votes: createVoteRepository(pool), subscribers, secret: runtime.appSecret, logger,
   })
+  const snsGet = createHttpGet({ timeoutMs: 10_000, retries: 2, backoffMs: 500, retryEvent: 'mail_events.sns_retry', logger })
+  const mailEventService = createMailEventService({
+    events: createMailEventRepository(pool, { limit: config.SOFT_BOUNCE_LIMIT, windowDays: config.SOFT_BOUNCE_WINDOW_DAYS }),
+    secrets: {
+      sesTopicArns: config.SES_SNS_TOPIC_ARNS,
+      postmarkAuth: config.POSTMARK_WEBHOOK_AUTH,
+      mailgunSigningKey: config.MAILGUN_WEBHOOK_SIGNING_KEY,
+      sendgridPublicKey: config.SENDGRID_WEBHOOK_PUBLIC_KEY,
+    },
+    snsGet: runtime.snsGet ?? ((url) => snsGet(url)),
+    redis,
+    queuePrefix,
+    logger,
+  })
   const ingestService = createIngestService({
     source: createHfSource({ baseUrl: config.HF_API_URL, logger }), papers, logger,
     onNewPapers: config.ARXIV_LOOKUP ? () => queues.enqueueEnrich() : undefined,
@@ -151,11 +170,12 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
     deliveryService,
     digestService,
     feedbackService,
+    mailEventService,
     ingestService,
     enrichmentService,
     papers,
     admin,
-    metrics: createMetrics(admin, queues),
+    metrics: createMetrics(admin, queues, mailEventService),
     async checkReady() {
       const [postgres, redisOk] = await Promise.all([
         prisma.$queryRaw`SELECT 1`.then(() => true, () => false),

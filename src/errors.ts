@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'NOT_FOUND'
   | 'UNAUTHORIZED'
+  | 'REPLAYED'
 
 export class AppError extends Error {
   readonly code: ErrorCode

@@ -1,12 +1,21 @@
 import { Gauge, Registry } from 'prom-client'
+import type { MailEventService } from '../mail-events/mail-event.service.ts'
 import type { Queues } from '../queues/queues.ts'
 import type { AdminRepository } from './admin.repository.ts'
+
+/** Gmail's and Yahoo's line for bulk senders: spam complaints (and, by common practice, bounces) under 0.3 %. */
+export const RATE_LINE = 0.003
 
 /**
  * Prometheus metrics read from the source of truth at scrape time (the database and the queues), so they are right
  * whichever process sent what, and with any number of workers.
  */
-export function createMetrics(admin: Pick<AdminRepository, 'metricsSnapshot'>, queues: Pick<Queues, 'ingest' | 'plan' | 'send'>) {
+export function createMetrics(
+  admin: Pick<AdminRepository, 'metricsSnapshot'>,
+  queues: Pick<Queues, 'ingest' | 'plan' | 'send'>,
+  mailEvents: Pick<MailEventService, 'dailyRates'>,
+  now: () => Date = () => new Date(),
+) {
   const registry = new Registry()
   const papers = new Gauge({ name: 'paperboy_papers_ingested', help: 'Papers stored', registers: [registry] })
   const latestDay = new Gauge({ name: 'paperboy_papers_latest_day_timestamp_seconds', help: 'Most recent papers-day stored (Unix time)', registers: [registry] })
@@ -21,6 +30,12 @@ export function createMetrics(admin: Pick<AdminRepository, 'metricsSnapshot'>, q
   })
   const latency = new Gauge({ name: 'paperboy_send_latency_seconds', help: 'Time from delivery creation to sent, over the last 24 h', labelNames: ['quantile'], registers: [registry] })
   const depth = new Gauge({ name: 'paperboy_queue_jobs', help: 'Jobs per queue and state', labelNames: ['queue', 'state'], registers: [registry] })
+  const rates = new Gauge({
+    name: 'paperboy_mail_rate',
+    help: `Hard bounces (SMTP 5xx and provider reports) over messages attempted, and spam complaints over messages sent, today (UTC) and over the last 7 days; keep both under ${RATE_LINE}`,
+    labelNames: ['kind', 'window'],
+    registers: [registry],
+  })
 
   return {
     contentType: registry.contentType,
@@ -39,6 +54,12 @@ export function createMetrics(admin: Pick<AdminRepository, 'metricsSnapshot'>, q
       for (const e of snapshot.smtpErrors) smtpErrors.set({ class: e.class, code: e.code }, e.n)
       latency.reset()
       for (const [quantile, seconds] of Object.entries(snapshot.latency)) if (seconds !== null) latency.set({ quantile }, seconds)
+      const week = await mailEvents.dailyRates(now().toISOString().slice(0, 10), 7)
+      const sum = (key: 'sent' | 'attempted' | 'bounces' | 'complaints') => week.reduce((a, d) => a + d[key], 0)
+      rates.set({ kind: 'bounce', window: '1d' }, week[0]!.bounceRate)
+      rates.set({ kind: 'complaint', window: '1d' }, week[0]!.complaintRate)
+      rates.set({ kind: 'bounce', window: '7d' }, sum('attempted') > 0 ? sum('bounces') / sum('attempted') : 0)
+      rates.set({ kind: 'complaint', window: '7d' }, sum('sent') > 0 ? sum('complaints') / sum('sent') : 0)
       depth.reset()
       for (const queue of [queues.send, queues.plan, queues.ingest]) {
         const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized')

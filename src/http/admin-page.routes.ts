@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { AppError } from '../errors.ts'
 import { isIsoDate } from '../digests/schedule.ts'
+import { RATE_LINE } from '../admin/metrics.ts'
 import { requireAdmin } from './admin-auth.ts'
 import type { RouteDeps } from './route-deps.ts'
 
@@ -25,7 +26,8 @@ export const adminPageRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
 
   const page = async (notice: string | null) => {
     const today = new Date().toISOString().slice(0, 10)
-    const [stats, todayProgress] = await Promise.all([deps.admin.stats(), deps.digestService.progress(today)])
+    const [stats, todayProgress, rates] = await Promise.all([deps.admin.stats(), deps.digestService.progress(today), deps.mailEventService.dailyRates(today, 14)])
+    const percent = (rate: number) => `${(100 * rate).toFixed(2)} %`
     return deps.pages.render('admin', {
       title: 'Operations',
       notice,
@@ -34,6 +36,11 @@ export const adminPageRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
       subscribers: Object.entries(stats.subscribers).map(([status, count]) => ({ status, count })),
       deliveries: Object.entries(stats.deliveries).flatMap(([kind, byStatus]) => Object.entries(byStatus).map(([status, count]) => ({ kind, status, count }))),
       papers: stats.papers,
+      rateLine: percent(RATE_LINE),
+      rates: rates.map((r) => ({
+        ...r, bounceRate: percent(r.bounceRate), complaintRate: percent(r.complaintRate),
+        bounceOver: r.bounceRate > RATE_LINE, complaintOver: r.complaintRate > RATE_LINE,
+      })),
     })
   }
 

@@ -7,6 +7,7 @@ import type { IngestService } from '../papers/ingest.service.ts'
 import type { Queues } from '../queues/queues.ts'
 import type { SubscriberService } from '../subscribers/subscriber.service.ts'
 import type { FeedbackService } from '../taste/feedback.service.ts'
+import type { MailEventService } from '../mail-events/mail-event.service.ts'
 import type { Pages } from './pages.ts'
 
 /** What route plugins receive: services, pages and link builders, never the database or the queues directly. */
@@ -18,6 +19,7 @@ export interface RouteDeps {
     subscriberService: SubscriberService
     digestService: DigestService
     feedbackService: FeedbackService
+    mailEventService: MailEventService
     ingestService: Pick<IngestService, 'ingestDay'>
     admin: AdminRepository
     metrics: Pick<Metrics, 'render' | 'contentType'>

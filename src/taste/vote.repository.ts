@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { inTransaction } from '../db/transaction.ts'
 import type { PaperTextColumns } from '../topics/text.ts'
 import type { Taste } from './taste-model.ts'
 
@@ -25,21 +26,6 @@ const WAS_SENT = `EXISTS (SELECT 1 FROM deliveries d WHERE d.subscriber_id = $1 
  * the reader asked to forget.
  */
 export function createVoteRepository(pool: pg.Pool) {
-  async function inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await pool.connect()
-    try {
-      await client.query('BEGIN')
-      const result = await work(client)
-      await client.query('COMMIT')
-      return result
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {})
-      throw error
-    } finally {
-      client.release()
-    }
-  }
-
   const lockReader = async (client: pg.PoolClient, subscriberId: string): Promise<boolean> =>
     ((await client.query(`SELECT 1 FROM subscribers WHERE id = $1 FOR NO KEY UPDATE`, [subscriberId])).rowCount ?? 0) > 0
 
@@ -61,7 +47,7 @@ export function createVoteRepository(pool: pg.Pool) {
      * is the one already recorded.
      */
     async vote(subscriberId: string, paperId: string, vote: 1 | -1, at: Date, learn: (voted: VotedPaperRow[]) => Taste): Promise<VoteOutcome> {
-      return inTransaction(async (client) => {
+      return inTransaction(pool, async (client) => {
         if (!(await lockReader(client, subscriberId))) return 'gone'
         const { rows: [state] } = await client.query<{ sent: boolean; vote: number | null }>(
           `SELECT ${WAS_SENT} AS sent, (SELECT v.vote FROM votes v WHERE v.subscriber_id = $1 AND v.paper_id = $2) AS vote`,
@@ -102,7 +88,7 @@ export function createVoteRepository(pool: pg.Pool) {
 
     /** "Forget what I taught": the reader's votes and taste go; their next digest is ranked as before any vote. */
     async forget(subscriberId: string): Promise<number> {
-      return inTransaction(async (client) => {
+      return inTransaction(pool, async (client) => {
         await lockReader(client, subscriberId)
         const { rowCount } = await client.query(`DELETE FROM votes WHERE subscriber_id = $1`, [subscriberId])
         await client.query(`DELETE FROM reader_tastes WHERE subscriber_id = $1`, [subscriberId])

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import pino from 'pino'
 import { buildApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
-import { createDeps, type Deps } from '../../src/deps.ts'
+import { createDeps, type Deps, type Runtime } from '../../src/deps.ts'
 import { startWorkers, type RunningWorkers } from '../../workers/workers.ts'
 import { TEST_APP_SECRET, TEST_DATABASE_URL, TEST_REDIS_URL } from './env.ts'
 import { freePort } from './processes.ts'
@@ -17,7 +17,7 @@ export const PUBLIC_URL = 'http://paperboy.test'
  * `listen: true` also serves it over HTTP on 127.0.0.1 (for a real browser): PUBLIC_URL is then that address, so
  * every link in emails and pages leads back to this app; `url` holds it.
  */
-export async function buildTestApp(options: { workers?: boolean; env?: Record<string, string>; listen?: boolean; logs?: Record<string, unknown>[] } = {}) {
+export async function buildTestApp(options: { workers?: boolean; env?: Record<string, string>; listen?: boolean; logs?: Record<string, unknown>[]; runtime?: Pick<Runtime, 'snsGet'> } = {}) {
   const smtp = await startSmtpSink()
   const port = options.listen ? await freePort() : undefined
   const url = port ? `http://127.0.0.1:${port}` : PUBLIC_URL
@@ -40,7 +40,7 @@ export async function buildTestApp(options: { workers?: boolean; env?: Record<st
     : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
   const deps: Deps = await createDeps(
     config,
-    { databaseUrl: TEST_DATABASE_URL, smtpUrl: smtp.url, appSecret: TEST_APP_SECRET, queuePrefix: `test-${randomUUID()}`, retryDelayMs: 200 },
+    { databaseUrl: TEST_DATABASE_URL, smtpUrl: smtp.url, appSecret: TEST_APP_SECRET, queuePrefix: `test-${randomUUID()}`, retryDelayMs: 200, ...options.runtime },
     logger,
   )
   const app = await buildApp(deps)

@@ -106,7 +106,8 @@ describe('operator tools', () => {
     const r = await t.app.inject({ method: 'GET', url: '/metrics', headers: auth })
     expect(r.statusCode).toBe(200)
     expect(r.headers['content-type']).toContain('text/plain')
-    for (const name of ['paperboy_papers_ingested', 'paperboy_subscribers{status="active"}', 'paperboy_deliveries{kind="digest",status="sent"}', 'paperboy_queue_jobs{queue="email-send",state="waiting"}', 'paperboy_smtp_errors{class="permanent",']) {
+    for (const name of ['paperboy_papers_ingested', 'paperboy_subscribers{status="active"}', 'paperboy_deliveries{kind="digest",status="sent"}', 'paperboy_queue_jobs{queue="email-send",state="waiting"}', 'paperboy_smtp_errors{class="permanent",',
+      'paperboy_mail_rate{kind="bounce",window="1d"}', 'paperboy_mail_rate{kind="complaint",window="7d"}']) {
       expect(r.body).toContain(name)
     }
   })
@@ -168,6 +169,9 @@ describe('the admin page', () => {
     expect(page.body).toContain('Paperboy operations')
     expect(page.body).toContain('action="/admin/send"')
     expect(page.body).toMatch(/<td>active<\/td><td>\d+<\/td>/)
+    // fourteen days of bounce and complaint rates against the 0.3 % line, today first
+    expect(page.body).toContain('Bounces and complaints, last 14 days')
+    expect([...page.body.matchAll(/<tr><td>(\d{4}-\d{2}-\d{2})<\/td><td>\d+<\/td><td>\d+<\/td><td>\d+\.\d{2} %/g)].map((m) => m[1])).toHaveLength(14)
   })
 
   it('runs a send from its form, and refuses the same form posted from another site', async () => {

@@ -20,7 +20,7 @@ afterAll(() => probe.$disconnect())
 
 describe('the migrated database', () => {
   it('has every table and column the Prisma client queries', async () => {
-    expect(Object.keys(models).sort()).toEqual(['Delivery', 'Edition', 'Paper', 'ReaderTaste', 'Subscriber', 'Suppression', 'Vote'])
+    expect(Object.keys(models).sort()).toEqual(['Delivery', 'Edition', 'MailEvent', 'Paper', 'ReaderTaste', 'Subscriber', 'Suppression', 'Vote'])
     for (const [name, model] of Object.entries(models)) {
       const table = model.dbName ?? name
       const { rows } = await db.query<{ column_name: string }>(`SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1`, [table])
@@ -47,7 +47,7 @@ describe('the migrated database', () => {
   it('has the same enum values as the Prisma schema', async () => {
     const expected: Record<string, Record<string, string>> = {
       subscriber_status: Enums.SubscriberStatus, frequency: Enums.Frequency, delivery_kind: Enums.DeliveryKind, delivery_status: Enums.DeliveryStatus,
-      arxiv_status: Enums.ArxivStatus,
+      arxiv_status: Enums.ArxivStatus, mail_event_kind: Enums.MailEventKind,
     }
     for (const [type, values] of Object.entries(expected)) {
       const { rows } = await db.query<{ v: string }>(`SELECT e.enumlabel AS v FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid WHERE t.typname = $1 ORDER BY e.enumsortorder`, [type])

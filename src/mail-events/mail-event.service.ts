@@ -1,0 +1,126 @@
+import type { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+import { AppError } from '../errors.ts'
+import { keptOrMade } from '../runtime/bounded-cache.ts'
+import { replayed, type Provider, type WebhookRequest } from './mail-event.ts'
+import type { EventOutcome, MailEventRepository } from './mail-event.repository.ts'
+import { SIGNATURE_MAX_AGE_MS as MAILGUN_MAX_AGE_MS, verifyMailgun } from './providers/mailgun.ts'
+import { verifyPostmark } from './providers/postmark.ts'
+import { SIGNATURE_MAX_AGE_MS as SENDGRID_MAX_AGE_MS, sendgridKey, verifySendgrid } from './providers/sendgrid.ts'
+import { verifySes } from './providers/ses.ts'
+
+/** Which providers this installation takes webhooks from, and their secrets; a provider without one is refused (404). */
+export interface WebhookSecrets {
+  /** SNS topics SES publishes bounces and complaints to. */
+  sesTopicArns: readonly string[]
+  /** `user:password` written into Postmark's webhook URL. */
+  postmarkAuth?: string
+  mailgunSigningKey?: string
+  /** As SendGrid shows it (base64 DER) or PEM. */
+  sendgridPublicKey?: string
+}
+
+interface Deps {
+  events: MailEventRepository
+  secrets: WebhookSecrets
+  /**
+   * GET of an SNS URL (a signing certificate, a subscription confirmation): its status and body. Only ever called with
+   * an https URL on an SNS host.
+   */
+  snsGet: (url: string) => Promise<{ status: number; text: string }>
+  /** Keeps single-use signatures (Mailgun's tokens, SendGrid's signatures) across API processes. */
+  redis?: Pick<Redis, 'set' | 'status'>
+  queuePrefix?: string
+  logger: Logger
+  now?: () => Date
+}
+
+export interface WebhookResult {
+  /** New events, by what they did. */
+  recorded: Partial<Record<EventOutcome, number>>
+  /** What was not an event (a delivery notice, a confirmed subscription…). */
+  note?: string
+}
+
+const CERTIFICATES_KEPT = 20
+
+/**
+ * Provider webhooks: each payload is verified by its provider's scheme (providers/), then its bounce and complaint
+ * events are recorded and acted upon once (mail-event.repository.ts). A refused payload changes nothing and gets a 4xx
+ * that says why.
+ */
+export function createMailEventService(deps: Deps) {
+  const now = deps.now ?? (() => new Date())
+  const sendgrid = deps.secrets.sendgridPublicKey ? sendgridKey(deps.secrets.sendgridPublicKey) : undefined
+  const certificates = new Map<string, Promise<string>>()
+
+  const notConfigured = (provider: string, variable: string) =>
+    new AppError('NOT_FOUND', 404, `${provider} webhooks are not set up on this installation (set ${variable}).`)
+
+  /** An SNS signing certificate, fetched once per process (a failed fetch is not kept). */
+  const certificate = (url: string) =>
+    keptOrMade(certificates, url, CERTIFICATES_KEPT, () => {
+      const fetched = deps.snsGet(url).then(({ status, text }) => {
+        if (status !== 200 || !text.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`HTTP ${status}, not a certificate`)
+        return text
+      })
+      fetched.catch(() => certificates.delete(url))
+      return fetched
+    })
+
+  /**
+   * A signature used once only, for as long as it would be fresh. Without Redis it is not checked: a replay within
+   * that window then finds its events already recorded, and changes nothing either.
+   */
+  async function once(provider: string, value: string, ttlMs: number): Promise<void> {
+    if (!deps.redis || deps.redis.status !== 'ready') return
+    const first = await deps.redis.set(`${deps.queuePrefix ?? 'paperboy'}:webhook-seen:${provider}:${value}`, '1', 'PX', ttlMs, 'NX').catch(() => 'OK')
+    if (first !== 'OK') throw replayed(provider, 'carries a signature that was already used')
+  }
+
+  async function record(provider: Provider, events: Parameters<MailEventRepository['record']>[0]): Promise<WebhookResult> {
+    const outcomes = await deps.events.record(events)
+    const recorded: WebhookResult['recorded'] = {}
+    for (const o of outcomes) recorded[o] = (recorded[o] ?? 0) + 1
+    if (events.length > 0) deps.logger.info({ event: 'mail_events.recorded', provider, ...recorded }, `${provider}: ${events.length} bounce/complaint events`)
+    return { recorded }
+  }
+
+  return {
+    async handle(provider: Provider, request: WebhookRequest): Promise<WebhookResult> {
+      const at = now()
+      switch (provider) {
+        case 'ses': {
+          if (deps.secrets.sesTopicArns.length === 0) throw notConfigured('Amazon SES', 'SES_SNS_TOPIC_ARNS')
+          const verified = await verifySes(request, { topicArns: deps.secrets.sesTopicArns, certificate }, at)
+          if (verified.type === 'subscribe') {
+            const answer = await deps.snsGet(verified.subscribeUrl)
+            if (answer.status !== 200) throw new AppError('SERVICE_UNAVAILABLE', 503, `SNS did not confirm the subscription (HTTP ${answer.status}); it will send the confirmation again.`)
+            deps.logger.info({ event: 'mail_events.sns_subscribed', topicArn: verified.topicArn }, 'confirmed the SNS subscription')
+            return { recorded: {}, note: `subscribed to ${verified.topicArn}` }
+          }
+          if (verified.type === 'ignored') return { recorded: {}, note: verified.why }
+          return record('ses', verified.events)
+        }
+        case 'postmark': {
+          if (!deps.secrets.postmarkAuth) throw notConfigured('Postmark', 'POSTMARK_WEBHOOK_AUTH')
+          return record('postmark', verifyPostmark(request, deps.secrets.postmarkAuth, at))
+        }
+        case 'mailgun': {
+          if (!deps.secrets.mailgunSigningKey) throw notConfigured('Mailgun', 'MAILGUN_WEBHOOK_SIGNING_KEY')
+          const { events, token } = verifyMailgun(request, deps.secrets.mailgunSigningKey, at)
+          await once('Mailgun', token, MAILGUN_MAX_AGE_MS)
+          return record('mailgun', events)
+        }
+        case 'sendgrid': {
+          if (!sendgrid) throw notConfigured('SendGrid', 'SENDGRID_WEBHOOK_PUBLIC_KEY')
+          const { events, signature } = verifySendgrid(request, sendgrid, at)
+          await once('SendGrid', signature, SENDGRID_MAX_AGE_MS)
+          return record('sendgrid', events)
+        }
+      }
+    },
+    dailyRates: (today: string, days?: number) => deps.events.dailyRates(today, days),
+  }
+}
+export type MailEventService = ReturnType<typeof createMailEventService>
