@@ -1,3 +1,4 @@
+import { parseDomainRates } from './email/send-rate.ts'
 import { sendgridKey } from './mail-events/providers/sendgrid.ts'
 import { z } from 'zod'
 import { isTimeZone } from './digests/schedule.ts'
@@ -62,6 +63,20 @@ export const ConfigSchema = z.object({
   // rendered batches in memory and more claimed rows waiting for a connection (measured: 10 → 2 gave +20 % digests/s
   // and 25 % less RSS with 2 workers on 2 cores; 1 was slower again).
   SEND_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(2).describe('Send jobs (batches of 100) run at once per worker process'),
+  SEND_RATE: z.coerce.number().min(0).max(100_000).default(0).describe('Messages a second across every worker process (shared through Redis); 0 = as fast as the SMTP server takes them'),
+  SEND_RATE_DOMAINS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return parseDomainRates(text)
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message })
+        return z.NEVER
+      }
+    })
+    .default(new Map())
+    .describe('Per recipient domain, messages a second, e.g. gmail.com=20,yahoo.com=10'),
+  SLOW_DOWN_PAUSE_MS: z.coerce.number().int().min(0).max(600_000).default(2_000).describe('How long a relay\'s 421/451 pauses every worker'),
   SUBSCRIBE_RATE_LIMIT: z.coerce
     .number()
     .int()

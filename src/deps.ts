@@ -17,6 +17,7 @@ import { createDeliveryService } from './email/delivery.service.ts'
 import { createSmtpMailer, type DkimOptions, type Mailer } from './email/mailer.ts'
 import { createRenderer } from './email/render.ts'
 import { parseSender } from './email/sender.ts'
+import { createSendGate } from './email/send-rate.ts'
 import { createPages } from './http/pages.ts'
 import { createLinks } from './links/urls.ts'
 import { createHfSource } from './papers/hf-source.ts'
@@ -110,9 +111,18 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
     },
     logger,
   })
+  // The shared send rate's own connection, auto-pipelined (one reservation per message, those of a turn in one write),
+  // waiting for Redis like the workers' connections rather than failing a send batch on a blip.
+  const gateRedis = config.SEND_RATE > 0 || config.SEND_RATE_DOMAINS.size > 0
+    ? redis.duplicate({ enableAutoPipelining: true, lazyConnect: false, enableOfflineQueue: true, maxRetriesPerRequest: null })
+    : undefined
+  gateRedis?.on('error', (error: Error) => logger.warn({ event: 'send_rate.redis_error', err: error.message }, 'send rate: Redis unavailable, waiting for it'))
+  const sendGate = gateRedis
+    ? createSendGate(gateRedis, queuePrefix, { perSecond: config.SEND_RATE, perDomain: config.SEND_RATE_DOMAINS, pauseMs: config.SLOW_DOWN_PAUSE_MS })
+    : undefined
   const deliveryService = createDeliveryService({
     deliveries, matches, papers, mailer, renderer, links, queues,
-    mailFrom: config.MAIL_FROM, paperPageBase: config.HF_API_URL, logger,
+    mailFrom: config.MAIL_FROM, paperPageBase: config.HF_API_URL, sendGate, logger,
   })
   const digestService = createDigestService({
     digests, papers, subscribers, matches, deliveries: deliveryService, renderer, queues, links,
@@ -191,6 +201,7 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
       closing = true
       await queues.close().catch(() => {})
       mailer.close()
+      gateRedis?.disconnect()
       redis.disconnect()
       await prisma.$disconnect()
       await pool.end()

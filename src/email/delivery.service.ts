@@ -13,6 +13,7 @@ import { classifySmtpError, type Mailer, type OutgoingEmail } from './mailer.ts'
 import type { PaperBlocks, RenderedEmail, Renderer } from './render.ts'
 import type { DigestContent, DigestData } from './templates.ts'
 import { parseSender } from './sender.ts'
+import { asksToSlowDown, domainOf, UNLIMITED, type SendGate } from './send-rate.ts'
 
 /** Messages of one batch handed to the SMTP pool at once. */
 const IN_FLIGHT_PER_BATCH = 8
@@ -34,6 +35,8 @@ interface Deps {
   queues: Pick<Queues, 'enqueueSends' | 'send'>
   mailFrom: string
   paperPageBase: string
+  /** The fleet's shared send rate (send-rate.ts); none: as fast as the SMTP server takes them. */
+  sendGate?: SendGate
   logger: Logger
   now?: () => Date
 }
@@ -41,6 +44,7 @@ interface Deps {
 export function createDeliveryService(deps: Deps) {
   const sender = parseSender(deps.mailFrom)
   const now = deps.now ?? (() => new Date())
+  const gate = deps.sendGate ?? UNLIMITED
   const listId = { id: `digest.${sender.domain}`, name: `${sender.name} digest` }
   const footer = {
     subscribed: 'You get this email because you subscribed to the Paperboy digest of trending AI papers.',
@@ -228,6 +232,8 @@ export function createDeliveryService(deps: Deps) {
       let accepted: string | null = null
       while (next < outgoing.length) {
         const item = outgoing[next++]!
+        // the fleet's send rate: wait for this message's slot before claiming it (a row waits `pending`, not `sending`)
+        await gate.wait(domainOf(item.email.to))
         const claimed = await writes({ sent: accepted, claim: item.claim })
         accepted = null
         if (!claimed) {
@@ -239,6 +245,8 @@ export function createDeliveryService(deps: Deps) {
         } catch (error) {
           const message = (error as Error).message
           errors.set(item.delivery.id, message)
+          // "slow down" from the relay: the whole fleet pauses, and this message is retried like any transient failure
+          if (asksToSlowDown(error)) await gate.slowDown()
           if (classifySmtpError(error) === 'permanent') bounced.push(item)
           else failed.push({ id: item.delivery.id, error: message })
           continue

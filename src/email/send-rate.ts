@@ -1,0 +1,102 @@
+import type { Redis } from 'ioredis'
+
+/**
+ * The send rate every worker process shares: SEND_RATE messages a second across the fleet, and optionally per
+ * recipient domain (SEND_RATE_DOMAINS, e.g. `gmail.com=20`). Each message reserves the next free slot of a timeline
+ * kept in Redis (the generic cell rate algorithm without burst: one slot every 1/rate seconds) and waits for it, so the
+ * fleet slows down and never drops or fails a delivery because of the limit. A relay's 421/451 ("slow down") pauses
+ * the whole fleet for `pauseMs`, not the one connection that heard it.
+ */
+export interface SendRate {
+  /** Messages a second across every worker; 0 = no limit. */
+  perSecond: number
+  /** Per recipient domain (lower case), messages a second. */
+  perDomain: ReadonlyMap<string, number>
+  /** How long a 421/451 pauses the fleet. */
+  pauseMs: number
+}
+
+export interface SendGate {
+  /** Waits until this message to `domain` may go. */
+  wait(domain: string): Promise<void>
+  /** A relay asked to slow down: every worker waits `pauseMs` before its next message. */
+  slowDown(): Promise<void>
+}
+
+/** No limit: nothing to wait for, no Redis round trip. */
+export const UNLIMITED: SendGate = { wait: async () => {}, slowDown: async () => {} }
+
+// Times in microseconds. The fleet's clock is Redis' (TIME), unless the caller gives one (tests).
+const RESERVE = `
+local now = tonumber(ARGV[3])
+if now == 0 then local t = redis.call('TIME'); now = tonumber(t[1]) * 1000000 + tonumber(t[2]) end
+local slot = now
+local paused = tonumber(redis.call('GET', KEYS[3]) or '0')
+if paused > slot then slot = paused end
+local gi = tonumber(ARGV[1])
+local di = tonumber(ARGV[2])
+if gi > 0 then local g = tonumber(redis.call('GET', KEYS[1]) or '0'); if g > slot then slot = g end end
+if di > 0 then local d = tonumber(redis.call('GET', KEYS[2]) or '0'); if d > slot then slot = d end end
+if gi > 0 then redis.call('SET', KEYS[1], slot + gi, 'PX', 600000) end
+if di > 0 then redis.call('SET', KEYS[2], slot + di, 'PX', 600000) end
+-- integer replies: exact (microsecond times stay below 2^53)
+return {slot, now}
+`
+const PAUSE = `
+local now = tonumber(ARGV[2])
+if now == 0 then local t = redis.call('TIME'); now = tonumber(t[1]) * 1000000 + tonumber(t[2]) end
+local untilUs = now + tonumber(ARGV[1])
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if untilUs > current then redis.call('SET', KEYS[1], untilUs, 'PX', 600000) end
+return untilUs
+`
+
+type GateRedis = Pick<Redis, 'eval'>
+
+export interface GateOptions {
+  /** Microseconds since the epoch; the default (0) takes Redis' clock. */
+  nowUs?: () => number
+  sleep?: (ms: number) => Promise<void>
+}
+
+/** Parses SEND_RATE_DOMAINS: `gmail.com=20,yahoo.com=5`. */
+export function parseDomainRates(text: string): Map<string, number> {
+  const rates = new Map<string, number>()
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const match = /^([a-z0-9.-]+\.[a-z]{2,})=(\d+(?:\.\d+)?)$/i.exec(part)
+    if (!match || Number(match[2]) <= 0) throw new Error(`"${part}" is not domain=messages-per-second (e.g. gmail.com=20)`)
+    rates.set(match[1]!.toLowerCase(), Number(match[2]))
+  }
+  return rates
+}
+
+export function createSendGate(redis: GateRedis, prefix: string, rate: SendRate, options: GateOptions = {}): SendGate {
+  if (rate.perSecond <= 0 && rate.perDomain.size === 0) return UNLIMITED
+  const now = options.nowUs ?? (() => 0)
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)))
+  const interval = (perSecond: number) => (perSecond > 0 ? Math.ceil(1_000_000 / perSecond) : 0)
+  const globalInterval = interval(rate.perSecond)
+  const keys = { global: `${prefix}:send-rate`, pause: `${prefix}:send-rate:pause`, domain: (d: string) => `${prefix}:send-rate:domain:${d}` }
+
+  return {
+    async wait(domain) {
+      const d = domain.toLowerCase()
+      const domainInterval = interval(rate.perDomain.get(d) ?? 0)
+      const [slot, at] = (await redis.eval(RESERVE, 3, keys.global, keys.domain(d), keys.pause, globalInterval, domainInterval, now())) as [number, number]
+      const waitMs = (slot - at) / 1000
+      if (waitMs >= 1) await sleep(waitMs)
+    },
+    async slowDown() {
+      await redis.eval(PAUSE, 1, keys.pause, rate.pauseMs * 1000, now())
+    },
+  }
+}
+
+/** Whether an SMTP error asks the sender to slow down (421 service not available, 451 local error / rate limited). */
+export function asksToSlowDown(error: unknown): boolean {
+  const code = (error as { responseCode?: unknown }).responseCode
+  return code === 421 || code === 451
+}
+
+/** The recipient's domain, lower case. */
+export const domainOf = (address: string): string => address.slice(address.lastIndexOf('@') + 1).toLowerCase()
