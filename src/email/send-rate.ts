@@ -5,7 +5,8 @@ import type { Redis } from 'ioredis'
  * recipient domain (SEND_RATE_DOMAINS, e.g. `gmail.com=20`). Each message reserves the next free slot of a timeline
  * kept in Redis (the generic cell rate algorithm without burst: one slot every 1/rate seconds) and waits for it, so the
  * fleet slows down and never drops or fails a delivery because of the limit. A relay's 421/451 ("slow down") pauses
- * the whole fleet for `pauseMs`, not the one connection that heard it.
+ * the whole fleet for `pauseMs`, not the one connection that heard it (at most one pause per PAUSE_COOLDOWN_FACTOR pause
+ * lengths).
  */
 export interface SendRate {
   /** Messages a second across every worker; 0 = no limit. */
@@ -19,7 +20,7 @@ export interface SendRate {
 export interface SendGate {
   /** Waits until this message to `domain` may go. */
   wait(domain: string): Promise<void>
-  /** A relay asked to slow down: every worker waits `pauseMs` before its next message. */
+  /** A relay asked to slow down: every worker waits `pauseMs` before its next message (unless a pause began lately). */
   slowDown(): Promise<void>
 }
 
@@ -42,14 +43,19 @@ if di > 0 then redis.call('SET', KEYS[2], slot + di, 'PX', 600000) end
 -- integer replies: exact (microsecond times stay below 2^53)
 return {slot, now}
 `
+// A pause starts only when none started within the cooldown: a relay that keeps refusing a share of messages gets a
+// pause now and then, not one after another (which held the fleet at a quarter of its rate, refusing 1 in 100).
 const PAUSE = `
 local now = tonumber(ARGV[2])
 if now == 0 then local t = redis.call('TIME'); now = tonumber(t[1]) * 1000000 + tonumber(t[2]) end
-local untilUs = now + tonumber(ARGV[1])
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-if untilUs > current then redis.call('SET', KEYS[1], untilUs, 'PX', 600000) end
-return untilUs
+local started = tonumber(redis.call('GET', KEYS[2]) or '0')
+if started > 0 and now - started < tonumber(ARGV[3]) then return 0 end
+redis.call('SET', KEYS[2], now, 'PX', 600000)
+redis.call('SET', KEYS[1], now + tonumber(ARGV[1]), 'PX', 600000)
+return now + tonumber(ARGV[1])
 `
+/** Pauses start at most once per this many pause lengths: at most 5 % of the time goes to pauses. */
+export const PAUSE_COOLDOWN_FACTOR = 20
 
 type GateRedis = Pick<Redis, 'eval'>
 
@@ -76,7 +82,12 @@ export function createSendGate(redis: GateRedis, prefix: string, rate: SendRate,
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)))
   const interval = (perSecond: number) => (perSecond > 0 ? Math.ceil(1_000_000 / perSecond) : 0)
   const globalInterval = interval(rate.perSecond)
-  const keys = { global: `${prefix}:send-rate`, pause: `${prefix}:send-rate:pause`, domain: (d: string) => `${prefix}:send-rate:domain:${d}` }
+  const keys = {
+    global: `${prefix}:send-rate`,
+    pause: `${prefix}:send-rate:pause`,
+    pauseStarted: `${prefix}:send-rate:pause-started`,
+    domain: (d: string) => `${prefix}:send-rate:domain:${d}`,
+  }
 
   return {
     async wait(domain) {
@@ -87,7 +98,7 @@ export function createSendGate(redis: GateRedis, prefix: string, rate: SendRate,
       if (waitMs >= 1) await sleep(waitMs)
     },
     async slowDown() {
-      await redis.eval(PAUSE, 1, keys.pause, rate.pauseMs * 1000, now())
+      await redis.eval(PAUSE, 2, keys.pause, keys.pauseStarted, rate.pauseMs * 1000, now(), rate.pauseMs * 1000 * PAUSE_COOLDOWN_FACTOR)
     },
   }
 }

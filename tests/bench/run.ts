@@ -50,6 +50,9 @@ const { values: args } = parseArgs({
     'keep-db': { type: 'boolean', default: false },
     // the share of subscribers who have voted ("more / less like this"), each with this many votes
     voters: { type: 'string', default: '0.2' },
+    // a third 2-worker run under SEND_RATE=<rate> (0: none), its relay answering 421 to one message in <refuse-every>
+    rate: { type: 'string', default: '0' },
+    'refuse-every': { type: 'string', default: '100' },
     'votes-each': { type: 'string', default: '20' },
     // for working on one part: `fanout` (fan-out runs and ceiling) or `api` (the subscribe API alone)
     only: { type: 'string' },
@@ -403,6 +406,10 @@ interface RunResult {
   /** From sendEdition's start to the sink's first message: planning's first batch, a job's pick-up, its first render. */
   firstMessageSeconds: number
   perSecond: number
+  /** Messages a second over the middle 90 % of the run's messages: the rate held while sending (what SEND_RATE limits). */
+  achievedPerSecond: number
+  /** Messages the sink answered 421 (then retried). */
+  refused: number
   meanBytes: number
   latency: { p50: number; p99: number }
   rssMb: number[]
@@ -420,7 +427,7 @@ interface RunResult {
   sample: Map<string, string[]>
 }
 
-async function fanOut(workerCount: number, editionDate: string): Promise<RunResult> {
+async function fanOut(workerCount: number, editionDate: string, runEnv: Record<string, string> = {}): Promise<RunResult> {
   const papers = await ingestDay(editionDate)
   log(`run with ${workerCount} worker(s): edition ${editionDate}, ${papers} papers ingested`)
 
@@ -442,7 +449,7 @@ async function fanOut(workerCount: number, editionDate: string): Promise<RunResu
   const matching = await timeMatching(editionDate)
   log(`matching alone: ${matching.subscribers} subscribers in ${matching.seconds.toFixed(1)} s`)
 
-  const workers = Array.from({ length: workerCount }, (_, i) => spawnChild('workers/main.ts', [], env, `worker ${i + 1}`, [...WORKER_FLAGS, ...cpuProfile]))
+  const workers = Array.from({ length: workerCount }, (_, i) => spawnChild('workers/main.ts', [], { ...env, ...runEnv }, `worker ${i + 1}`, [...WORKER_FLAGS, ...cpuProfile]))
   // Ready = registered as a consumer of the send queue (BullMQ lists its workers).
   const readyBy = Date.now() + 60_000
   while ((await deps.queues.send.getWorkers()).length < workerCount) {
@@ -564,6 +571,8 @@ async function fanOut(workerCount: number, editionDate: string): Promise<RunResu
     workers: workerCount, matching, planned, sent, skipped, seconds, planSeconds,
     firstMessageSeconds: tally.first ? (tally.first - started) / 1000 : seconds,
     perSecond: sent / seconds,
+    achievedPerSecond: middleRate([...tally.received.values()]),
+    refused: tally.refused,
     meanBytes: tally.total ? tally.bytes / tally.total : 0,
     latency: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
     rssMb: peaks.map((kb) => kb / 1024),
@@ -587,6 +596,8 @@ const runs: RunResult[] = []
 const ceilings: Ceiling[] = []
 // For comparison: the 2-worker run's message through the workers' own SMTP path.
 let ownPath: Ceiling | undefined
+// Under a configured send rate (--rate).
+let limited: RunResult | undefined
 if (runFanOut) {
   runs.push(await fanOut(1, editionDates[1]!))
   log('ceiling: nodemailer pooled, prebuilt message (before the 2-worker run)')
@@ -597,6 +608,23 @@ if (runFanOut) {
   ceilings.push(await ceiling(2, typical, 'nodemailer'))
   log("the same message through the workers' SMTP path")
   ownPath = await ceiling(2, typical, 'paperboy')
+  if (Number(args.rate) > 0) {
+    log(`run under SEND_RATE=${args.rate}, the sink answering 421 to one message in ${args['refuse-every']}`)
+    sink.refuse(Number(args['refuse-every']))
+    limited = await fanOut(2, editionDates[2]!, { SEND_RATE: args.rate, SLOW_DOWN_PAUSE_MS: '1000' })
+    sink.refuse(0)
+  }
+}
+
+/**
+ * The rate of the middle 90 % of messages (by receive time): the pace held while sending, without the start (planning,
+ * warm-up) or the tail (retries of refused messages wait out their backoff).
+ */
+function middleRate(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b)
+  const from = Math.floor(sorted.length * 0.05)
+  const to = Math.ceil(sorted.length * 0.95) - 1
+  return to > from ? (to - from) / Math.max(0.001, (sorted[to]! - sorted[from]!) / 1000) : 0
 }
 
 // --- the ceiling -------------------------------------------------------------------------------------------------
@@ -720,6 +748,13 @@ if (load) {
   console.log(`subscribe API (POST /api/subscriptions, ${args['api-connections']} connections, ${args['api-seconds']} s, distinct addresses): ` +
     `${fmt(load.requests.average)} req/s, p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms, ${fmt(load.requests.total)} requests, ${non2xx} non-2xx/errors`)
   console.log(`  CPU per request: ${apiCpu}`)
+  console.log('')
+}
+if (limited) {
+  const limit = Number(args.rate)
+  console.log(`under SEND_RATE=${fmt(limit)} (2 workers, ${fmt(limited.sent)} digests; the sink answered 421 to ${fmt(limited.refused)}, each retried): ` +
+    `${fmt(limited.achievedPerSecond, 1)} msgs/s over the middle 90 % of its messages, ${fmt((100 * limited.achievedPerSecond) / limit, 1)} % of the limit; ` +
+    `${fmt(limited.perSecond, 1)} digests/s end to end (planning and the retries' backoff included)`)
   console.log('')
 }
 console.log(failures.length === 0 ? 'correctness: OK (every due subscriber: one message or skipped with nothing to send; sampled papers match the match repository)' : `correctness: ${failures.length} FAILURE(S)`)

@@ -13,6 +13,10 @@ export async function startCountingSink() {
   let bytes = 0
   let first = 0
   let last = 0
+  // a relay that throttles: "421 slow down" to one message in `refuseEvery` (0: none), counted, never accepted
+  let refuseEvery = 0
+  let arrivals = 0
+  let refused = 0
 
   const server = new SMTPServer({
     authOptional: true,
@@ -28,6 +32,12 @@ export async function startCountingSink() {
         size += c.length
       })
       stream.on('end', () => {
+        if (refuseEvery > 0 && ++arrivals % refuseEvery === 0) {
+          refused++
+          const error = new Error('4.7.0 Too many messages, slow down') as Error & { responseCode: number }
+          error.responseCode = 421
+          return callback(error)
+        }
         const at = Date.now()
         if (!first) first = at
         last = at
@@ -62,7 +72,13 @@ export async function startCountingSink() {
       first = 0
       last = 0
     },
-    snapshot: () => ({ counts, received, samples, total, bytes, first, last }),
+    snapshot: () => ({ counts, received, samples, total, bytes, first, last, refused }),
+    /** From now on, answers 421 to one message in `every` (0: accepts all again). */
+    refuse(every: number) {
+      refuseEvery = every
+      arrivals = 0
+      refused = 0
+    },
     get total() {
       return total
     },

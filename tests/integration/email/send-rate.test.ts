@@ -50,7 +50,7 @@ describe('the shared send rate', () => {
     expect(slept[0]).toEqual([10, 100, 110])
   })
 
-  it('pauses every worker when a relay asks to slow down, and no longer', async () => {
+  it('pauses every worker when a relay asks to slow down, and no longer; a pause at most once per 20 pause lengths', async () => {
     const { a, b, slept, clock } = gates(100, new Map(), 2000)
     await a.wait('example.org')
     await b.slowDown()
@@ -59,6 +59,15 @@ describe('the shared send rate', () => {
     await b.wait('example.org')
     expect(slept[0]).toEqual([2000])
     expect(slept[1]).toEqual([])
+    // another 421 soon after: no second pause
+    await a.slowDown()
+    await b.wait('example.org')
+    expect(slept[1]).toEqual([10])
+    // one 40 s after the first: a pause again
+    clock.now = T + 40_000_000
+    await a.slowDown()
+    await b.wait('example.org')
+    expect(slept[1]).toEqual([10, 2000])
   })
 
   it('costs nothing without a limit', async () => {
