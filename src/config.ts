@@ -76,7 +76,7 @@ export const ConfigSchema = z.object({
     })
     .default(new Map())
     .describe('Per recipient domain, messages a second, e.g. gmail.com=20,yahoo.com=10'),
-  SLOW_DOWN_PAUSE_MS: z.coerce.number().int().min(0).max(600_000).default(500).describe('How long a relay\'s 421/451 pauses every worker (at most one pause per 20 such lengths)'),
+  SLOW_DOWN_PAUSE_MS: z.coerce.number().int().min(0).max(600_000).default(500).describe('How long a relay\'s 421/451 pauses every worker (at most one pause per 50 such lengths)'),
   SUBSCRIBE_RATE_LIMIT: z.coerce
     .number()
     .int()

@@ -2,49 +2,13 @@ import nodemailer, { type TransportOptions } from 'nodemailer'
 import { createHeadTemplates } from './head-templates.ts'
 import { buildRawMessage, mailOptions } from './raw-message.ts'
 import { useFastDataStream } from './smtp-data-stream.ts'
+import type { DkimOptions, Mailer } from './outgoing.ts'
 import { createSmtpPool } from './smtp-pool.ts'
-
-export interface OutgoingEmail {
-  from: string
-  to: string
-  subject: string
-  /** The bodies as strings, or already encoded as UTF-8 (Renderer#renderDigest). */
-  html: string | Buffer
-  text: string | Buffer
-  /** `<id@domain>`, fixed per delivery so retries of one delivery carry the same Message-ID. */
-  messageId: string
-  /** List-ID (RFC 2919): a stable identifier such as `digest.example.org` and a human label. */
-  listId: { id: string; name: string }
-  /** Adds List-Unsubscribe and RFC 8058 List-Unsubscribe-Post (digests and other list mail). */
-  unsubscribeUrl?: string
-}
-
-export interface SendResult {
-  messageId: string
-  response: string
-}
-
-export interface Mailer {
-  /** nodemailer builds the MIME message (quoted-printable bodies): the reference path. */
-  send(message: OutgoingEmail): Promise<SendResult>
-  /**
-   * The same email, same headers and content, assembled in one pass by buildRawMessage (base64 bodies): the fan-out
-   * path, several times cheaper per message. Optional so test doubles may implement `send` only.
-   */
-  sendFast?(message: OutgoingEmail): Promise<SendResult>
-  close(): void
-}
 
 /** How a failed send should be handled: `permanent` (SMTP 5xx) suppresses the address; `transient` is retried. */
 export function classifySmtpError(error: unknown): 'permanent' | 'transient' {
   const code = (error as { responseCode?: unknown }).responseCode
   return typeof code === 'number' && code >= 500 && code < 600 ? 'permanent' : 'transient'
-}
-
-export interface DkimOptions {
-  domainName: string
-  keySelector: string
-  privateKey: string
 }
 
 /**

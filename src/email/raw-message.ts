@@ -1,7 +1,7 @@
 import { isAscii } from 'node:buffer'
 import MailComposer from 'nodemailer/lib/mail-composer'
 import type { SendMailOptions } from 'nodemailer'
-import type { OutgoingEmail } from './mailer.ts'
+import type { OutgoingEmail } from './outgoing.ts'
 import { markDataReady } from './smtp-data-stream.ts'
 
 /**

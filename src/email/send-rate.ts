@@ -44,7 +44,7 @@ if di > 0 then redis.call('SET', KEYS[2], slot + di, 'PX', 600000) end
 return {slot, now}
 `
 // A pause starts only when none started within the cooldown: a relay that keeps refusing a share of messages gets a
-// pause now and then, not one after another (which held the fleet at a quarter of its rate, refusing 1 in 100).
+// pause now and then, not one after another (back to back, they held the fleet at a quarter of its rate, refusing 1 in 100; one per 20 lengths, at 93 %).
 const PAUSE = `
 local now = tonumber(ARGV[2])
 if now == 0 then local t = redis.call('TIME'); now = tonumber(t[1]) * 1000000 + tonumber(t[2]) end
@@ -54,8 +54,8 @@ redis.call('SET', KEYS[2], now, 'PX', 600000)
 redis.call('SET', KEYS[1], now + tonumber(ARGV[1]), 'PX', 600000)
 return now + tonumber(ARGV[1])
 `
-/** Pauses start at most once per this many pause lengths: at most 5 % of the time goes to pauses. */
-export const PAUSE_COOLDOWN_FACTOR = 20
+/** Pauses start at most once per this many pause lengths: at most 2 % of the time goes to pauses. */
+export const PAUSE_COOLDOWN_FACTOR = 50
 
 type GateRedis = Pick<Redis, 'eval'>
 

@@ -1,7 +1,7 @@
 import DKIM from 'nodemailer/lib/dkim'
 import { parseConnectionUrl } from 'nodemailer/lib/shared'
 import SMTPConnection from 'nodemailer/lib/smtp-connection'
-import type { DkimOptions } from './mailer.ts'
+import type { DkimOptions } from './outgoing.ts'
 
 export interface PoolOptions {
   maxConnections: number

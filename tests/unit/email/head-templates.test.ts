@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createHeadTemplates } from '../../../src/email/head-templates.ts'
-import type { OutgoingEmail } from '../../../src/email/mailer.ts'
+import type { OutgoingEmail } from '../../../src/email/outgoing.ts'
 import { composeHeads, type MessageHeads } from '../../../src/email/raw-message.ts'
 
 /** A small seeded generator, so a failure names a reproducible case. */
