@@ -227,7 +227,6 @@ export function createDeliveryService(deps: Deps) {
     const failed: { id: string; error: string }[] = []
     const bounced: Outgoing[] = []
     const errors = new Map<string, string>()
-    const sendOne = deps.mailer.sendFast ? deps.mailer.sendFast.bind(deps.mailer) : deps.mailer.send.bind(deps.mailer)
     let next = 0
     const lane = async () => {
       let accepted: string | null = null
@@ -242,7 +241,7 @@ export function createDeliveryService(deps: Deps) {
           continue
         }
         try {
-          await sendOne(item.email)
+          await deps.mailer.send(item.email)
         } catch (error) {
           const message = (error as Error).message
           errors.set(item.delivery.id, message)

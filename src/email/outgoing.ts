@@ -24,13 +24,11 @@ export interface SendResult {
 }
 
 export interface Mailer {
-  /** nodemailer builds the MIME message (quoted-printable bodies): the reference path. */
-  send(message: OutgoingEmail): Promise<SendResult>
   /**
-   * The same email, same headers and content, assembled in one pass by buildRawMessage (base64 bodies): the fan-out
-   * path, several times cheaper per message. Optional so test doubles may implement `send` only.
+   * Every email — confirmations, notices, digests — leaves here: assembled in one pass by buildRawMessage
+   * (nodemailer's own headers, base64 bodies) and sent over the pooled SMTP connections.
    */
-  sendFast?(message: OutgoingEmail): Promise<SendResult>
+  send(message: OutgoingEmail): Promise<SendResult>
   close(): void
 }
 
