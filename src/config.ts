@@ -1,4 +1,4 @@
-import { parseDomainRates } from './email/send-rate.ts'
+import { parseDomainRates } from './email/transport/send-rate.ts'
 import { sendgridKey } from './mail-events/providers/sendgrid.ts'
 import { z } from 'zod'
 import { isTimeZone } from './digests/schedule.ts'

@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq'
 import type { Logger } from 'pino'
 import type { DigestService } from '../src/digests/digest.service.ts'
-import type { DeliveryService } from '../src/email/delivery.service.ts'
+import type { DeliveryService } from '../src/email/outbox/delivery.service.ts'
 import type { EnrichmentService } from '../src/arxiv/enrichment.service.ts'
 import type { IngestService } from '../src/papers/ingest.service.ts'
 import type { JobData, QUEUE } from '../src/queues/queues.ts'

@@ -1,4 +1,4 @@
-import type { DigestContent, SharedPaper } from '../email/templates.ts'
+import type { DigestContent, SharedPaper } from '../email/rendering/templates.ts'
 import { dateLabel, type Frequency } from './schedule.ts'
 
 export type DigestOrder = 'upvotes' | 'taste' | 'as-sent'

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
-import type { DeliveryService } from '../email/delivery.service.ts'
-import type { Renderer } from '../email/render.ts'
+import type { DeliveryService } from '../email/outbox/delivery.service.ts'
+import type { Renderer } from '../email/rendering/render.ts'
 import { AppError } from '../errors.ts'
 import { subscriberFromLink } from '../links/resolve.ts'
 import type { PaperRepository } from '../papers/paper.repository.ts'
@@ -11,7 +11,7 @@ import { buildFeed, type FeedEntry } from './feed.ts'
 import type { Links } from '../links/urls.ts'
 import type { MatchRepository } from './match.repository.ts'
 import { addDays, digestWindow, isIsoDate } from './schedule.ts'
-import type { RenderedEmail } from '../email/render.ts'
+import type { RenderedEmail } from '../email/rendering/render.ts'
 import type { Subscriber } from '../generated/prisma/client.ts'
 
 const PLAN_BATCH = 1000

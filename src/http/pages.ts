@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import Handlebars from 'handlebars'
-import { TEMPLATES_DIR } from '../email/render.ts'
+import { TEMPLATES_DIR } from '../email/rendering/render.ts'
 
 /**
  * HTML pages for people. Handlebars templates in templates/pages, compiled once; every value is escaped by

@@ -1,11 +1,10 @@
 // The raw ceiling: one already-built message sent over and over to the sink, by nodemailer's pooled SMTP transport
 // (`nodemailer`, the ceiling the targets are measured against) or by the workers' own SMTP path (`paperboy`: the
-// SMTPConnection pool of src/email/smtp-pool.ts with the fast DATA encoding), for comparison.
+// SMTPConnection pool of src/email/transport/smtp-pool.ts), for comparison.
 // Child process: argv = smtpUrl, rawFile, count, maxConnections, inFlight, mode. Prints one JSON line when done.
 import { readFileSync } from 'node:fs'
 import nodemailer, { type TransportOptions } from 'nodemailer'
-import { useFastDataStream } from '../../src/email/smtp-data-stream.ts'
-import { createSmtpPool } from '../../src/email/smtp-pool.ts'
+import { createSmtpPool } from '../../src/email/transport/smtp-pool.ts'
 
 const [smtpUrl, rawFile, countArg, connArg, inFlightArg, mode = 'nodemailer'] = process.argv.slice(2)
 const raw = readFileSync(rawFile!)
@@ -13,9 +12,8 @@ const count = Number(countArg)
 const maxConnections = Number(connArg)
 type Envelope = { from: string; to: string[] }
 
-/** The workers' path: prebuilt bytes through the SMTPConnection pool, with the fast DATA encoding. */
+/** The workers' path: prebuilt bytes through the SMTPConnection pool. */
 function workersPath() {
-  useFastDataStream()
   const pool = createSmtpPool(smtpUrl!, { maxConnections })
   return { sendMail: ({ envelope }: { envelope: Envelope; raw: Buffer }) => pool.send(envelope, raw), close: () => pool.close() }
 }

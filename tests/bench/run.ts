@@ -8,7 +8,7 @@
 //   3. the ceiling: nodemailer's pooled transport sending an already-built message of the same size to the same sink,
 //      from as many processes as the fan-out had workers, just before and just after the 2-worker run (the ratio is
 //      taken against the mean of the two); then, for comparison, the same through the workers' own SMTP path
-//      (src/email/smtp-pool.ts);
+//      (src/email/transport/smtp-pool.ts);
 //   4. the subscribe API under autocannon (real route, real database and Redis, distinct addresses);
 //   5. correctness: every due subscriber got exactly one message (or was skipped with nothing to send), and a sample of
 //      messages carries exactly the papers the match repository selected for that subscriber before the run.
@@ -743,7 +743,7 @@ if (two && ownPath) {
     const rate = steady.reduce((sum, s) => sum + s.messages, 0) / steady.length
     console.log(`  from the fifth second of the 2-worker run on: ${fmt(rate)} digests/s, ${fmt((100 * rate) / roof.perSecond)} % of it`)
   }
-  console.log(`the same message through the workers' own SMTP path (SMTPConnection pool, fast DATA encoding), 5 connections × 2 processes: ${fmt(ownPath.perSecond)} msgs/s`)
+  console.log(`the same message through the workers' own SMTP path (SMTPConnection pool), 5 connections × 2 processes: ${fmt(ownPath.perSecond)} msgs/s`)
   console.log(`  CPU per message: senders ${fmt(ownPath.senderCpuMs, 2)} ms, SMTP sink ${fmt(ownPath.sinkCpuMs, 2)} ms; 2 workers reach ${fmt((100 * two.perSecond) / ownPath.perSecond)} % of it`)
   console.log('')
 }

@@ -1,7 +1,7 @@
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server'
 import { afterEach, describe, expect, it } from 'vitest'
-import { classifySmtpError } from '../../../src/email/mailer.ts'
-import { createSmtpPool, type SmtpPool } from '../../../src/email/smtp-pool.ts'
+import { classifySmtpError } from '../../../src/email/transport/mailer.ts'
+import { createSmtpPool, type SmtpPool } from '../../../src/email/transport/smtp-pool.ts'
 
 /** A real SMTP server that counts connections and keeps each accepted message's envelope and bytes. */
 async function startServer(options: Partial<SMTPServerOptions> = {}) {

@@ -16,7 +16,7 @@ import { startSmtpSink, type SmtpSink } from '../../helpers/smtp-sink.ts'
  * sink's Message-IDs are compared with them.
  */
 const SEND_CONCURRENCY = 4
-/** Messages of one batch job on the wire at once (IN_FLIGHT_PER_BATCH in src/email/delivery.service.ts). */
+/** Messages of one batch job on the wire at once (IN_FLIGHT_PER_BATCH in src/email/outbox/delivery.service.ts). */
 const LANES_PER_JOB = 8
 const RECIPIENTS = 2000
 const MAIL_FROM = 'Paperboy Test <digest@paperboy.test>'

@@ -2,7 +2,7 @@ import { doIUseEmail } from '@jsx-email/doiuse-email'
 import mjml2html from 'mjml'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { buildDigestContent } from '../../../src/digests/digest-content.ts'
-import { createRenderer, type Renderer } from '../../../src/email/render.ts'
+import { createRenderer, type Renderer } from '../../../src/email/rendering/render.ts'
 
 // The clients our readers use (SPEC: Gmail, Outlook, Apple Mail, desktop and phone) plus Yahoo.
 const CLIENTS = ['gmail.*', 'outlook.*', 'apple-mail.*', 'yahoo.*']

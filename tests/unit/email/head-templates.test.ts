@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { createHeadTemplates } from '../../../src/email/head-templates.ts'
-import type { OutgoingEmail } from '../../../src/email/outgoing.ts'
-import { composeHeads, type MessageHeads } from '../../../src/email/raw-message.ts'
+import { createHeadTemplates } from '../../../src/email/compose/head-templates.ts'
+import type { OutgoingEmail } from '../../../src/email/transport/outgoing.ts'
+import { composeHeads, type MessageHeads } from '../../../src/email/compose/raw-message.ts'
 
 /** A small seeded generator, so a failure names a reproducible case. */
 function generator(seed: number) {

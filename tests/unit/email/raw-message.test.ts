@@ -4,10 +4,9 @@ import { simpleParser, type ParsedMail } from 'mailparser'
 import nodemailer from 'nodemailer'
 import { describe, expect, it } from 'vitest'
 import { buildDigestContent, type PaperForDigest } from '../../../src/digests/digest-content.ts'
-import type { OutgoingEmail } from '../../../src/email/outgoing.ts'
-import { assembleMessage, buildRawMessage, mailOptions, type MessageHeads } from '../../../src/email/raw-message.ts'
-import { createRenderer } from '../../../src/email/render.ts'
-import { isDataReady, originalTransform, transformFast } from '../../../src/email/smtp-data-stream.ts'
+import type { OutgoingEmail } from '../../../src/email/transport/outgoing.ts'
+import { assembleMessage, buildRawMessage, mailOptions, type MessageHeads } from '../../../src/email/compose/raw-message.ts'
+import { createRenderer } from '../../../src/email/rendering/render.ts'
 
 const FIXTURE = path.resolve(import.meta.dirname, '../../fixtures/hf-daily-papers/2026-06-12_limit100_sotawhat.json')
 
@@ -122,29 +121,6 @@ describe('assembleMessage', () => {
       const html = Buffer.from(Array.from({ length: (length * 7) % 5003 }, () => Math.floor(random() * 256)))
       const expected = `Subject: s\r\n\r\n----_b\r\nContent-Type: text/plain\r\n\r\n${lines(text)}\r\n----_b\r\nContent-Type: text/html\r\n\r\n${lines(html)}\r\n----_b--\r\n`
       expect(assembleMessage(heads, text, html).toString('latin1'), `length ${length}`).toBe(expected)
-    }
-  })
-})
-
-describe('messages in SMTP DATA form', () => {
-  const heads = (head: string): MessageHeads => ({ head, boundary: '--_b', partHeads: ['Content-Type: text/plain', 'Content-Type: text/html'] })
-  const bodies = [Buffer.from('.leading dot\nbare LF\rbare CR\r\n.'), Buffer.from('<p>.x</p>\n.')] as const
-
-  it('marks an assembled message whose headers are in DATA form, and the encoder then passes it through unchanged', () => {
-    const message = assembleMessage(heads('From: a@example.org\r\nSubject: folded\r\n line'), ...bodies)
-    expect(isDataReady(message)).toBe(true)
-    const run = (transform: typeof originalTransform) => {
-      const out: Buffer[] = []
-      const state = { inByteCount: 0, outByteCount: 0, lastByte: false as number | false, push: (b: Buffer) => out.push(Buffer.from(b)) > 0 }
-      transform.call(state, message, 'latin1', () => {})
-      return { bytes: Buffer.concat(out), inByteCount: state.inByteCount, outByteCount: state.outByteCount, lastByte: state.lastByte }
-    }
-    expect(run(transformFast)).toEqual(run(originalTransform))
-  })
-
-  it('does not mark one whose headers hold a bare CR or LF or a line starting with a dot', () => {
-    for (const head of ['Subject: a\nb', 'Subject: a\rb', 'Subject: a\r\n.b', '.Subject: a']) {
-      expect(isDataReady(assembleMessage(heads(head), ...bodies)), JSON.stringify(head)).toBe(false)
     }
   })
 })

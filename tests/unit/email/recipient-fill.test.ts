@@ -1,7 +1,7 @@
 import Handlebars from 'handlebars'
 import { describe, expect, it } from 'vitest'
-import { appendFilled, asIs, escapeHtml, fillFor, readsOnly } from '../../../src/email/recipient-fill.ts'
-import type { DigestData } from '../../../src/email/templates.ts'
+import { appendFilled, asIs, escapeHtml, fillFor, readsOnly } from '../../../src/email/rendering/recipient-fill.ts'
+import type { DigestData } from '../../../src/email/rendering/templates.ts'
 
 const shared: DigestData = {
   email: 'a@example.org', homeUrl: 'https://p.example/', senderName: 'Paperboy', footerReason: 'why', manageUrl: 'https://p.example/m',

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { createRenderer, TEMPLATES_DIR, type PaperBlocks } from '../../../src/email/render.ts'
-import type { DigestData, DigestPaper } from '../../../src/email/templates.ts'
+import { createRenderer, TEMPLATES_DIR, type PaperBlocks } from '../../../src/email/rendering/render.ts'
+import type { DigestData, DigestPaper } from '../../../src/email/rendering/templates.ts'
 
 const hostile = '<script>alert(1)</script>"\'&'
 

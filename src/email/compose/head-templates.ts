@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { foldLines } from 'nodemailer/lib/mime-funcs'
-import { keptOrMade } from '../runtime/bounded-cache.ts'
-import type { OutgoingEmail } from './outgoing.ts'
+import { keptOrMade } from '../../runtime/bounded-cache.ts'
+import type { OutgoingEmail } from '../transport/outgoing.ts'
 import { composeHeads, isAsciiBody, type MessageHeads } from './raw-message.ts'
 
 /** The header values that differ between two recipients of otherwise alike emails. */

@@ -1,6 +1,5 @@
-import { createHeadTemplates } from './head-templates.ts'
-import { buildRawMessage } from './raw-message.ts'
-import { useFastDataStream } from './smtp-data-stream.ts'
+import { createHeadTemplates } from '../compose/head-templates.ts'
+import { buildRawMessage } from '../compose/raw-message.ts'
 import type { DkimOptions, Mailer } from './outgoing.ts'
 import { createSmtpPool } from './smtp-pool.ts'
 
@@ -17,7 +16,6 @@ export function classifySmtpError(error: unknown): 'permanent' | 'transient' {
  * slower per message, is no longer a second path: the tests keep it as the reference the built messages match.)
  */
 export function createSmtpMailer(smtpUrl: string, options: { maxConnections?: number; dkim?: DkimOptions } = {}): Mailer {
-  useFastDataStream()
   const pool = createSmtpPool(smtpUrl, {
     maxConnections: options.maxConnections ?? 5,
     connectionTimeout: 10_000,

@@ -1,8 +1,7 @@
 import { isAscii } from 'node:buffer'
 import MailComposer from 'nodemailer/lib/mail-composer'
 import type { SendMailOptions } from 'nodemailer'
-import type { OutgoingEmail } from './outgoing.ts'
-import { markDataReady } from './smtp-data-stream.ts'
+import type { OutgoingEmail } from '../transport/outgoing.ts'
 
 /**
  * The nodemailer options of one outgoing email: the single source of its headers for both ways of sending it, so the
@@ -132,13 +131,8 @@ export function assembleMessage({ head, boundary, partHeads }: MessageHeads, tex
   pos = writeBase64Lines(out, pos, html)
   pos += out.write(end, pos, 'utf8')
   if (pos !== out.length) throw new Error(`message assembly wrote ${pos} of ${out.length} bytes`)
-  // Base64 lines cannot start with a dot and end in CRLF; so the whole message is in SMTP DATA form if the header
-  // blocks are (nodemailer folds with CRLF; a header that somehow kept a bare CR or LF goes through the encoder).
-  return [beforeText, beforeHtml].some((block) => NOT_DATA_READY.test(block)) ? out : markDataReady(out)
+  return out
 }
-
-/** A CR or LF not part of a CRLF, or a line (the first one too) starting with a dot. */
-const NOT_DATA_READY = /^\.|\r(?!\n)|(?<!\r)\n|\n\./
 
 /**
  * The complete RFC 5322 message, built in one pass without nodemailer's streaming encoders (its quoted-printable

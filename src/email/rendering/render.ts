@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { packageRoot } from '../runtime/package-root.ts'
+import { packageRoot } from '../../runtime/package-root.ts'
 import Handlebars from 'handlebars'
 import mjml2html from 'mjml'
-import { keptOrMade } from '../runtime/bounded-cache.ts'
+import { keptOrMade } from '../../runtime/bounded-cache.ts'
 import { appendFilled, asIs, escapeHtml, fillFor, PAPER_RECIPIENT_FIELDS, readsOnly, RECIPIENT_FIELDS, type Fill } from './recipient-fill.ts'
 import { SUBJECTS, TEMPLATE_NAMES, type DigestData, type DigestPaper, type RenderRequest, type TemplateName } from './templates.ts'
 

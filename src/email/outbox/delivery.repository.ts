@@ -1,5 +1,5 @@
-import type { Db, Sql } from '../db/client.ts'
-import type { DeliveryKind, Frequency, SubscriberStatus } from '../generated/prisma/client.ts'
+import type { Db, Sql } from '../../db/client.ts'
+import type { DeliveryKind, Frequency, SubscriberStatus } from '../../generated/prisma/client.ts'
 
 /** A claimable delivery (from loadClaimable), with what sending it needs of its subscriber and edition. */
 export interface ClaimedDelivery {
