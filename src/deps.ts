@@ -119,7 +119,9 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
     : undefined
   gateRedis?.on('error', (error: Error) => logger.warn({ event: 'send_rate.redis_error', err: error.message }, 'send rate: Redis unavailable, waiting for it'))
   const sendGate = gateRedis
-    ? createSendGate(gateRedis, queuePrefix, { perSecond: config.SEND_RATE, perDomain: config.SEND_RATE_DOMAINS, pauseMs: config.SLOW_DOWN_PAUSE_MS })
+    ? createSendGate(gateRedis, queuePrefix, { perSecond: config.SEND_RATE, perDomain: config.SEND_RATE_DOMAINS, pauseMs: config.SLOW_DOWN_PAUSE_MS }, {
+      onError: (error) => logger.warn({ event: 'send_rate.error', err: error.message }, 'send rate: Redis refused a reservation; sending without waiting'),
+    })
     : undefined
   const deliveryService = createDeliveryService({
     deliveries, matches, papers, mailer, renderer, links, queues,
@@ -132,7 +134,8 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
   const feedbackService = createFeedbackService({
     votes: createVoteRepository(pool), subscribers, secret: runtime.appSecret, logger,
   })
-  const snsGet = createHttpGet({ timeoutMs: 10_000, retries: 2, backoffMs: 500, retryEvent: 'mail_events.sns_retry', logger })
+  // SNS URLs are checked before they are fetched: a redirect elsewhere is refused
+  const snsGet = createHttpGet({ timeoutMs: 10_000, retries: 2, backoffMs: 500, retryEvent: 'mail_events.sns_retry', redirect: 'error', logger })
   const mailEventService = createMailEventService({
     events: createMailEventRepository(pool, { limit: config.SOFT_BOUNCE_LIMIT, windowDays: config.SOFT_BOUNCE_WINDOW_DAYS }),
     secrets: {

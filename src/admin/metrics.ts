@@ -32,7 +32,7 @@ export function createMetrics(
   const depth = new Gauge({ name: 'paperboy_queue_jobs', help: 'Jobs per queue and state', labelNames: ['queue', 'state'], registers: [registry] })
   const rates = new Gauge({
     name: 'paperboy_mail_rate',
-    help: `Hard bounces (SMTP 5xx and provider reports) over messages attempted, and spam complaints over messages sent, today (UTC) and over the last 7 days; keep both under ${RATE_LINE}`,
+    help: `Hard bounces (SMTP 5xx and provider reports) over messages attempted, and spam complaints over messages sent, yesterday and over the 7 days before today (whole days: today's are still coming in); keep both under ${RATE_LINE}`,
     labelNames: ['kind', 'window'],
     registers: [registry],
   })
@@ -54,10 +54,10 @@ export function createMetrics(
       for (const e of snapshot.smtpErrors) smtpErrors.set({ class: e.class, code: e.code }, e.n)
       latency.reset()
       for (const [quantile, seconds] of Object.entries(snapshot.latency)) if (seconds !== null) latency.set({ quantile }, seconds)
-      const week = await mailEvents.dailyRates(now().toISOString().slice(0, 10), 7)
+      const week = (await mailEvents.dailyRates(now().toISOString().slice(0, 10), 8)).slice(1)
       const sum = (key: 'sent' | 'attempted' | 'bounces' | 'complaints') => week.reduce((a, d) => a + d[key], 0)
-      rates.set({ kind: 'bounce', window: '1d' }, week[0]!.bounceRate)
-      rates.set({ kind: 'complaint', window: '1d' }, week[0]!.complaintRate)
+      rates.set({ kind: 'bounce', window: 'yesterday' }, week[0]!.bounceRate)
+      rates.set({ kind: 'complaint', window: 'yesterday' }, week[0]!.complaintRate)
       rates.set({ kind: 'bounce', window: '7d' }, sum('attempted') > 0 ? sum('bounces') / sum('attempted') : 0)
       rates.set({ kind: 'complaint', window: '7d' }, sum('sent') > 0 ? sum('complaints') / sum('sent') : 0)
       depth.reset()

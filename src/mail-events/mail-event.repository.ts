@@ -39,7 +39,8 @@ export function createMailEventRepository(pool: pg.Pool, policy: SoftBouncePolic
     const { rowCount } = await client.query(
       `INSERT INTO mail_events (provider, event_id, kind, email_hash, occurred_at, detail) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (provider, event_id) DO NOTHING`,
-      [event.provider, event.eventId, event.kind, hash, event.occurredAt, event.detail],
+      // the providers' reasons often quote the address: kept without it, like the rest of the row
+      [event.provider, event.eventId, event.kind, hash, event.occurredAt, event.detail.replace(/[^\s<>"'(),;:]+@[^\s<>"'(),;:]+/g, '<address>')],
     )
     if (rowCount === 0) return 'duplicate'
     const suppress = (reason: string) =>
@@ -78,18 +79,28 @@ export function createMailEventRepository(pool: pg.Pool, policy: SoftBouncePolic
     },
 
     /**
-     * The last `days` days up to `today` (UTC): digests sent in each day's edition, hard bounces (the edition's
-     * deliveries a server refused with a 5xx, and provider reports of that day) and complaints of that day.
+     * The last `days` days up to `today`: emails sent — a day's digests (its edition, dated by readers' local dates)
+     * and the notices created that UTC day — hard bounces (those a server refused with a 5xx while sending, and the
+     * providers' reports of that UTC day) and complaints reported that UTC day.
      */
     async dailyRates(today: string, days = 14): Promise<DayRates[]> {
       const { rows } = await pool.query<{ day: string; sent: number; smtp_bounces: number; reported: number; complaints: number }>(
         `WITH days AS (SELECT d::date AS day FROM generate_series($1::date - ($2::int - 1), $1::date, interval '1 day') AS d),
-         sends AS (
+         digests AS (
            SELECT e.date AS day, count(*) FILTER (WHERE d.status = 'sent')::int AS sent, count(*) FILTER (WHERE d.status = 'bounced')::int AS bounced
            FROM editions e JOIN deliveries d ON d.edition_id = e.id
            WHERE e.date BETWEEN $1::date - ($2::int - 1) AND $1::date AND d.status IN ('sent', 'bounced')
            GROUP BY e.date
          ),
+         -- confirmations and "already subscribed" notices: typed-in addresses, where bounces are likeliest
+         notices AS (
+           SELECT (d.created_at AT TIME ZONE 'UTC')::date AS day, count(*) FILTER (WHERE d.status = 'sent')::int AS sent, count(*) FILTER (WHERE d.status = 'bounced')::int AS bounced
+           FROM deliveries d
+           WHERE d.kind IN ('confirmation', 'already_subscribed') AND d.status IN ('sent', 'bounced')
+             AND d.created_at >= ($1::date - ($2::int - 1))::timestamp AT TIME ZONE 'UTC' AND d.created_at < ($1::date + 1)::timestamp AT TIME ZONE 'UTC'
+           GROUP BY 1
+         ),
+         sends AS (SELECT day, sum(sent)::int AS sent, sum(bounced)::int AS bounced FROM (SELECT * FROM digests UNION ALL SELECT * FROM notices) x GROUP BY day),
          events AS (
            SELECT (occurred_at AT TIME ZONE 'UTC')::date AS day,
                   count(*) FILTER (WHERE kind = 'hard_bounce')::int AS reported, count(*) FILTER (WHERE kind = 'complaint')::int AS complaints

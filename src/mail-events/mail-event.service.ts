@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { AppError } from '../errors.ts'
@@ -28,8 +29,8 @@ interface Deps {
    * an https URL on an SNS host.
    */
   snsGet: (url: string) => Promise<{ status: number; text: string }>
-  /** Keeps single-use signatures (Mailgun's tokens, SendGrid's signatures) across API processes. */
-  redis?: Pick<Redis, 'set' | 'status'>
+  /** Keeps single-use signed payloads (Mailgun's tokens, SendGrid's timestamp and body) across API processes. */
+  redis?: Pick<Redis, 'set' | 'del' | 'status'>
   queuePrefix?: string
   logger: Logger
   now?: () => Date
@@ -72,14 +73,26 @@ export function createMailEventService(deps: Deps) {
    * A signature used once only, for as long as it would be fresh. Without Redis it is not checked: a replay within
    * that window then finds its events already recorded, and changes nothing either.
    */
-  async function once(provider: string, value: string, ttlMs: number): Promise<void> {
-    if (!deps.redis || deps.redis.status !== 'ready') return
-    const first = await deps.redis.set(`${deps.queuePrefix ?? 'paperboy'}:webhook-seen:${provider}:${value}`, '1', 'PX', ttlMs, 'NX').catch(() => 'OK')
-    if (first !== 'OK') throw replayed(provider, 'carries a signature that was already used')
+  async function once(provider: string, value: string, ttlMs: number): Promise<(() => Promise<void>) | null> {
+    if (!deps.redis || deps.redis.status !== 'ready') return null
+    const key = `${deps.queuePrefix ?? 'paperboy'}:webhook-seen:${provider}:${createHash('sha256').update(value).digest('hex')}`
+    const first = await deps.redis.set(key, '1', 'PX', ttlMs, 'NX').catch(() => 'OK')
+    if (first !== 'OK') throw replayed(provider, 'was already delivered with this very signature')
+    return async () => void (await deps.redis?.del(key).catch(() => 0))
   }
 
-  async function record(provider: Provider, events: Parameters<MailEventRepository['record']>[0]): Promise<WebhookResult> {
-    const outcomes = await deps.events.record(events)
+  /**
+   * Records the events; when that fails (the database), the payload's single-use mark is taken back, so the provider's
+   * retry of it is taken rather than refused as a replay.
+   */
+  async function record(provider: Provider, events: Parameters<MailEventRepository['record']>[0], release: (() => Promise<void>) | null = null): Promise<WebhookResult> {
+    let outcomes: Awaited<ReturnType<MailEventRepository['record']>>
+    try {
+      outcomes = await deps.events.record(events)
+    } catch (error) {
+      await release?.()
+      throw error
+    }
     const recorded: WebhookResult['recorded'] = {}
     for (const o of outcomes) recorded[o] = (recorded[o] ?? 0) + 1
     if (events.length > 0) deps.logger.info({ event: 'mail_events.recorded', provider, ...recorded }, `${provider}: ${events.length} bounce/complaint events`)
@@ -109,14 +122,12 @@ export function createMailEventService(deps: Deps) {
         case 'mailgun': {
           if (!deps.secrets.mailgunSigningKey) throw notConfigured('Mailgun', 'MAILGUN_WEBHOOK_SIGNING_KEY')
           const { events, token } = verifyMailgun(request, deps.secrets.mailgunSigningKey, at)
-          await once('Mailgun', token, MAILGUN_MAX_AGE_MS)
-          return record('mailgun', events)
+          return record('mailgun', events, await once('Mailgun', token, MAILGUN_MAX_AGE_MS))
         }
         case 'sendgrid': {
           if (!sendgrid) throw notConfigured('SendGrid', 'SENDGRID_WEBHOOK_PUBLIC_KEY')
-          const { events, signature } = verifySendgrid(request, sendgrid, at)
-          await once('SendGrid', signature, SENDGRID_MAX_AGE_MS)
-          return record('sendgrid', events)
+          const { events, signed } = verifySendgrid(request, sendgrid, at)
+          return record('sendgrid', events, await once('SendGrid', signed, SENDGRID_MAX_AGE_MS))
         }
       }
     },

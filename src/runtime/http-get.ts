@@ -21,6 +21,8 @@ export interface HttpGetOptions {
   logger?: Logger
   /** The `event` of the retry log line, e.g. 'papers.source.retry'. */
   retryEvent: string
+  /** 'error': a redirect fails the request (a URL checked before the request must be the one answered). */
+  redirect?: 'follow' | 'error'
 }
 
 /** An answer that retrying would not change: any 2xx, and 4xx other than 429. */
@@ -121,7 +123,7 @@ export function createHttpGet(options: HttpGetOptions) {
   async function attempt(url: string, headers: Record<string, string>): Promise<Attempt> {
     await options.beforeRequest?.()
     try {
-      const res = await doFetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) })
+      const res = await doFetch(url, { headers, signal: AbortSignal.timeout(timeoutMs), redirect: options.redirect ?? 'follow' })
       // Read the body inside the same timeout: a server can stall after the headers too.
       const text = await res.text()
       if (res.status === 429 || res.status >= 500) {

@@ -232,8 +232,13 @@ export function createDeliveryService(deps: Deps) {
       let accepted: string | null = null
       while (next < outgoing.length) {
         const item = outgoing[next++]!
-        // the fleet's send rate: wait for this message's slot before claiming it (a row waits `pending`, not `sending`)
-        await gate.wait(domainOf(item.email.to))
+        if (gate !== UNLIMITED) {
+          // the fleet's send rate: wait for this message's slot before claiming it, so the row waits `pending`, not
+          // `sending`; the previous message's `sent` mark goes first, rather than waiting with the claim
+          if (accepted) marks.push(writes({ sent: accepted, claim: null }))
+          accepted = null
+          await gate.wait(domainOf(item.email.to))
+        }
         const claimed = await writes({ sent: accepted, claim: item.claim })
         accepted = null
         if (!claimed) {
@@ -256,8 +261,9 @@ export function createDeliveryService(deps: Deps) {
       }
       if (accepted) marks.push(writes({ sent: accepted, claim: null }))
     }
-    await Promise.all(Array.from({ length: Math.min(IN_FLIGHT_PER_BATCH, outgoing.length) }, lane))
-    await Promise.all(marks)
+    // every lane ends before the bookkeeping below, which must run for what each collected even if one failed
+    const lanes = await Promise.allSettled(Array.from({ length: Math.min(IN_FLIGHT_PER_BATCH, outgoing.length) }, lane))
+    const markResults = await Promise.allSettled(marks)
     for (const { delivery } of bounced) {
       await deps.deliveries.markBounced(delivery.id, delivery.subscriber.id, emailHash(delivery.subscriber.email), errors.get(delivery.id)!)
       deps.logger.warn({ event: 'delivery.bounced', deliveryId: delivery.id }, 'permanent SMTP failure; address suppressed')
@@ -268,6 +274,8 @@ export function createDeliveryService(deps: Deps) {
       for (const f of failed) deps.logger.info({ event: 'delivery.retry', deliveryId: f.id, err: f.error }, 'transient SMTP failure; will retry')
       throw new TransientSendError(`${failed.length} of ${claimed.length} deliveries failed transiently; retrying them`)
     }
+    const broken = [...lanes, ...markResults].find((r) => r.status === 'rejected')
+    if (broken) throw (broken as PromiseRejectedResult).reason
     deps.logger.debug({ event: 'delivery.batch_sent', ...counts }, 'batch sent')
     return counts
   }

@@ -44,9 +44,12 @@ export function verifyMailgun(request: WebhookRequest, signingKey: string, now: 
   const data = parsed.data['event-data']
   const status = data['delivery-status']
   const detail = [data.reason, status?.code, status?.description || status?.message].filter((x) => x !== undefined && x !== '').join(' ').slice(0, 300)
-  const kind = data.event === 'complained' ? 'complaint' : data.event === 'failed' ? (data.severity === 'permanent' ? 'hard_bounce' : 'soft_bounce') : null
+  // A temporary failure is one delivery attempt of a message Mailgun keeps retrying (greylisting, a busy server); when
+  // it gives up, it reports a permanent failure. So only that one counts, with complaints.
+  const kind = data.event === 'complained' ? 'complaint' : data.event === 'failed' && data.severity === 'permanent' ? 'hard_bounce' : null
+  // Mailgun's event ids are unique within a day only: with the event's time, for good
   const events: MailEvent[] = kind
-    ? [{ provider: 'mailgun', eventId: data.id, kind, email: data.recipient, occurredAt: new Date(data.timestamp * 1000), detail: detail || data.event }]
+    ? [{ provider: 'mailgun', eventId: `${data.id}@${data.timestamp}`, kind, email: data.recipient, occurredAt: new Date(data.timestamp * 1000), detail: detail || data.event }]
     : []
   return { events, token }
 }

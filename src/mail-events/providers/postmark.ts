@@ -20,9 +20,10 @@ const Payload = z.object({
 }).passthrough()
 
 // Postmark's bounce types (https://postmarkapp.com/developer/api/bounce-api#bounce-types) that say the address is dead,
-// and those that say "not now"; the rest (auto-responders, subscription changes…) are no bounce at all.
-const HARD = new Set(['HardBounce', 'BadEmailAddress', 'ManuallyDeactivated', 'Unknown'])
-const SOFT = new Set(['SoftBounce', 'Transient', 'DnsError', 'Blocked', 'SMTPApiError', 'ChallengeVerification'])
+// and those that say "not now"; the rest (auto-responders, challenge-response, API errors, unknown…) are not the
+// mailbox saying no.
+const HARD = new Set(['HardBounce', 'BadEmailAddress', 'ManuallyDeactivated'])
+const SOFT = new Set(['SoftBounce', 'Transient', 'DnsError', 'Blocked'])
 
 const digest = (text: string) => createHash('sha256').update(text).digest()
 

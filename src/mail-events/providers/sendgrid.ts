@@ -6,7 +6,8 @@ import { header, isFresh, jsonOf, malformed, notSigned, replayed, type MailEvent
  * SendGrid's signed Event Webhook (https://www.twilio.com/docs/sendgrid/for-developers/tracking-events/getting-started-event-webhook-security-features):
  * an ECDSA (P-256, SHA-256) signature of the timestamp header followed by the raw body, checked with the public key
  * SendGrid shows for the webhook (SENDGRID_WEBHOOK_PUBLIC_KEY, base64 DER as shown, or PEM). Refused: no or a wrong
- * signature, a timestamp older than SIGNATURE_MAX_AGE_MS, a signature already used (the caller keeps them that long).
+ * signature, a timestamp older than SIGNATURE_MAX_AGE_MS, a signed payload already taken (the caller keeps them that
+ * long).
  */
 export const SIGNATURE_MAX_AGE_MS = 15 * 60_000
 const SIGNATURE = 'x-twilio-email-event-webhook-signature'
@@ -30,8 +31,11 @@ export function sendgridKey(text: string): KeyObject {
 
 export interface SendgridVerified {
   events: MailEvent[]
-  /** Single use: the caller refuses a payload whose signature it has seen. */
-  signature: string
+  /**
+   * What was signed (timestamp and body), single use: the caller refuses it a second time. Not the signature: an ECDSA
+   * signature can be rewritten into another valid one of the same bytes.
+   */
+  signed: string
 }
 
 export function verifySendgrid(request: WebhookRequest, key: KeyObject, now: Date): SendgridVerified {
@@ -57,5 +61,5 @@ export function verifySendgrid(request: WebhookRequest, key: KeyObject, now: Dat
     const kind: MailEventKind | null = e.event === 'spamreport' ? 'complaint' : e.event === 'bounce' ? (e.type === 'blocked' ? 'soft_bounce' : 'hard_bounce') : null
     if (kind) events.push({ provider: 'sendgrid', eventId: e.sg_event_id, kind, email: e.email, occurredAt: new Date(e.timestamp * 1000), detail: [e.status, e.reason].filter(Boolean).join(' ').slice(0, 300) || e.event })
   }
-  return { events, signature }
+  return { events, signed: signed.toString('utf8') }
 }

@@ -11,7 +11,10 @@ import { isFresh, jsonOf, malformed, notSigned, replayed, type MailEvent, type W
  * its ids). A SubscriptionConfirmation, once verified, is confirmed by visiting its SubscribeURL (an SNS host too).
  */
 export const MESSAGE_MAX_AGE_MS = 60 * 60_000
-const SNS_HOST = /^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/
+// SNS's own hosts only, region-shaped (sns.us-east-1.amazonaws.com), never another service's (an S3 bucket named "sns"
+// answers at sns.s3.amazonaws.com)
+const SNS_HOST = /^sns\.[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d\.amazonaws\.com(\.cn)?$/
+const CERTIFICATE_PATH = /^\/SimpleNotificationService-[0-9a-f]+\.pem$/
 
 const Envelope = z.object({
   Type: z.enum(['Notification', 'SubscriptionConfirmation', 'UnsubscribeConfirmation']),
@@ -81,7 +84,9 @@ export async function verifySes(request: WebhookRequest, options: SesOptions, no
   const parsed = Envelope.safeParse(jsonOf('SNS', request.body))
   if (!parsed.success) throw notSigned('SNS', `is not a signed SNS message (${parsed.error.issues.map((i) => i.path.join('.')).join(', ')})`)
   const m = parsed.data
-  if (!isSnsUrl(m.SigningCertURL)) throw notSigned('SNS', 'names a signing certificate that is not on an SNS host')
+  if (!isSnsUrl(m.SigningCertURL) || !CERTIFICATE_PATH.test(new URL(m.SigningCertURL).pathname)) {
+    throw notSigned('SNS', 'names a signing certificate that is not on an SNS host')
+  }
   let certificate: string
   try {
     certificate = await options.certificate(m.SigningCertURL)
@@ -123,7 +128,8 @@ export async function verifySes(request: WebhookRequest, options: SesOptions, no
       })),
     }
   }
-  if (type === 'Complaint' && notification.complaint) {
+  // "not-spam": the recipient's provider says the message was marked as not spam; no complaint
+  if (type === 'Complaint' && notification.complaint && notification.complaint.complaintFeedbackType !== 'not-spam') {
     const c = notification.complaint
     return {
       type: 'events',

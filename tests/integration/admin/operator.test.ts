@@ -107,7 +107,7 @@ describe('operator tools', () => {
     expect(r.statusCode).toBe(200)
     expect(r.headers['content-type']).toContain('text/plain')
     for (const name of ['paperboy_papers_ingested', 'paperboy_subscribers{status="active"}', 'paperboy_deliveries{kind="digest",status="sent"}', 'paperboy_queue_jobs{queue="email-send",state="waiting"}', 'paperboy_smtp_errors{class="permanent",',
-      'paperboy_mail_rate{kind="bounce",window="1d"}', 'paperboy_mail_rate{kind="complaint",window="7d"}']) {
+      'paperboy_mail_rate{kind="bounce",window="yesterday"}', 'paperboy_mail_rate{kind="complaint",window="7d"}']) {
       expect(r.body).toContain(name)
     }
   })

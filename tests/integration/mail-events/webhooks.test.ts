@@ -57,7 +57,7 @@ describe('Amazon SES through SNS', () => {
     JSON.stringify(sns.message({ Type: 'Notification', MessageId: randomUUID(), TopicArn: TOPIC, Message: JSON.stringify(message), Timestamp: new Date().toISOString(), ...over }, version))
   const bounce = (email: string, bounceType = 'Permanent') => ({
     notificationType: 'Bounce',
-    bounce: { bounceType, bounceSubType: 'General', bouncedRecipients: [{ emailAddress: email, action: 'failed', status: '5.1.1', diagnosticCode: 'smtp; 550 5.1.1 user unknown' }], timestamp: new Date().toISOString(), feedbackId: randomUUID() },
+    bounce: { bounceType, bounceSubType: 'General', bouncedRecipients: [{ emailAddress: email, action: 'failed', status: '5.1.1', diagnosticCode: `smtp; 550 5.1.1 <${email}>: user unknown` }], timestamp: new Date().toISOString(), feedbackId: randomUUID() },
     mail: { timestamp: new Date().toISOString(), messageId: randomUUID(), destination: [email] },
   })
 
@@ -79,6 +79,9 @@ describe('Amazon SES through SNS', () => {
     const body = notification(bounce(a.email), {}, '1')
     expect((await post('ses', body)).json()).toEqual({ status: 'ok', recorded: { suppressed: 1 } })
     expect(await state(a.email)).toEqual({ status: 'bounced', suppressed: 'bounce', events: 1 })
+    // the provider's reason is kept without the address
+    const [stored] = await t.prisma.mailEvent.findMany({ where: { emailHash: emailHash(a.email) } })
+    expect(stored!.detail).toBe('Permanent General 5.1.1 smtp; 550 5.1.1 <<address>>: user unknown')
     // SNS delivering it again: recorded once
     expect((await post('ses', body)).json()).toEqual({ status: 'ok', recorded: { duplicate: 1 } })
     expect((await state(a.email)).events).toBe(1)
@@ -87,6 +90,20 @@ describe('Amazon SES through SNS', () => {
     const complaint = { notificationType: 'Complaint', complaint: { complainedRecipients: [{ emailAddress: b.email.toUpperCase() }], timestamp: new Date().toISOString(), feedbackId: randomUUID(), complaintFeedbackType: 'abuse' }, mail: {} }
     expect((await post('ses', notification(complaint))).json()).toEqual({ status: 'ok', recorded: { unsubscribed: 1 } })
     expect(await state(b.email)).toEqual({ status: 'unsubscribed', suppressed: 'complaint', events: 1 })
+
+    // "not-spam" feedback is no complaint
+    const c = await subscriber('ses-not-spam')
+    const notSpam = { notificationType: 'Complaint', complaint: { complainedRecipients: [{ emailAddress: c.email }], timestamp: new Date().toISOString(), feedbackId: randomUUID(), complaintFeedbackType: 'not-spam' }, mail: {} }
+    expect((await post('ses', notification(notSpam))).json()).toMatchObject({ status: 'ok', recorded: {} })
+    expect(await state(c.email)).toEqual({ status: 'active', suppressed: null, events: 0 })
+  })
+
+  it('suppresses an address at its third transient bounce within the window', async () => {
+    const a = await subscriber('ses-soft')
+    const outcomes = []
+    for (let i = 0; i < 3; i++) outcomes.push((await post('ses', notification(bounce(a.email, 'Transient')))).json().recorded)
+    expect(outcomes).toEqual([{ counted: 1 }, { counted: 1 }, { suppressed: 1 }])
+    expect(await state(a.email)).toEqual({ status: 'bounced', suppressed: 'soft-bounces', events: 3 })
   })
 
   it('refuses a forged signature, a certificate from elsewhere, another topic and an old message, changing nothing', async () => {
@@ -96,6 +113,7 @@ describe('Amazon SES through SNS', () => {
       ['tampered message', JSON.stringify({ ...good, Message: JSON.stringify(bounce(anEmail('someone-else'))) }), 401, /valid SNS signature/],
       ['signed by another key', JSON.stringify(sns.message({ ...good }, '2', sns.otherKey)), 401, /valid SNS signature/],
       ['certificate elsewhere', JSON.stringify({ ...good, SigningCertURL: 'https://evil.example/cert.pem' }), 401, /not on an SNS host/],
+      ['certificate in an S3 bucket named sns', JSON.stringify({ ...good, SigningCertURL: 'https://sns.s3.amazonaws.com/SimpleNotificationService-00.pem' }), 401, /not on an SNS host/],
       ['unsigned', JSON.stringify({ Type: 'Notification', Message: good.Message }), 401, /not a signed SNS message/],
       ['another topic', notification(bounce(a.email), { TopicArn: 'arn:aws:sns:us-east-1:999999999999:not-ours' }), 401, /not in SES_SNS_TOPIC_ARNS/],
       ['two hours old', notification(bounce(a.email), { Timestamp: new Date(Date.now() - 2 * 3600_000).toISOString() }), 409, /more than an hour ago/],
@@ -131,7 +149,7 @@ describe('Postmark', () => {
     expect(await state(a.email)).toEqual({ status: 'bounced', suppressed: 'bounce', events: 1 })
 
     const b = await subscriber('postmark-spam')
-    const spam = { RecordType: 'SpamComplaint', ID: Math.floor(Math.random() * 1e12), Type: 'SpamComplaint', TypeCode: 512, Email: b.email, BouncedAt: new Date().toISOString() }
+    const spam = { RecordType: 'SpamComplaint', ID: Math.floor(Math.random() * 1e12), Type: 'SpamComplaint', TypeCode: 100001, Email: b.email, BouncedAt: new Date().toISOString() }
     expect((await post('postmark', spam, auth(POSTMARK))).json()).toEqual({ status: 'ok', recorded: { unsubscribed: 1 } })
     expect(await state(b.email)).toEqual({ status: 'unsubscribed', suppressed: 'complaint', events: 1 })
   })
@@ -143,16 +161,14 @@ describe('Mailgun', () => {
     'event-data': { event: 'failed', id: randomUUID(), timestamp: at.getTime() / 1000, severity, reason: 'bounce', recipient: email, 'delivery-status': { code: severity === 'permanent' ? 550 : 452, description: 'mailbox unavailable' } },
   })
 
-  it('suppresses a permanent failure, and an address after its third soft bounce in the window', async () => {
+  it('suppresses a permanent failure; a temporary one is an attempt Mailgun retries, no bounce', async () => {
     const a = await subscriber('mailgun-hard')
     expect((await post('mailgun', failed(a.email, 'permanent'))).json()).toEqual({ status: 'ok', recorded: { suppressed: 1 } })
     expect(await state(a.email)).toEqual({ status: 'bounced', suppressed: 'bounce', events: 1 })
 
     const b = await subscriber('mailgun-soft')
-    const outcomes = []
-    for (let i = 0; i < 3; i++) outcomes.push((await post('mailgun', failed(b.email, 'temporary'))).json().recorded)
-    expect(outcomes).toEqual([{ counted: 1 }, { counted: 1 }, { suppressed: 1 }])
-    expect(await state(b.email)).toEqual({ status: 'bounced', suppressed: 'soft-bounces', events: 3 })
+    for (let i = 0; i < 3; i++) expect((await post('mailgun', failed(b.email, 'temporary'))).json()).toEqual({ status: 'ok', recorded: {} })
+    expect(await state(b.email)).toEqual({ status: 'active', suppressed: null, events: 0 })
   })
 
   it('refuses another key\'s signature, a replayed token and an old signature, changing nothing', async () => {
@@ -170,7 +186,7 @@ describe('Mailgun', () => {
     // the same signed payload again: a replay
     const replay = await post('mailgun', complaint)
     expect(replay.statusCode).toBe(409)
-    expect(replay.json().message).toMatch(/already used/)
+    expect(replay.json().message).toMatch(/already delivered/)
     expect(await state(a.email)).toEqual({ status: 'unsubscribed', suppressed: 'complaint', events: 1 })
   })
 })
@@ -228,7 +244,7 @@ describe('a provider that is not set up', () => {
 })
 
 describe('rates per day', () => {
-  it('counts a day\'s sent digests, bounces (SMTP and reported) and complaints', async () => {
+  it('counts a day\'s sent digests and notices, bounces (SMTP and reported) and complaints', async () => {
     // a day no other test uses: an edition with 3 sent digests and 1 refused during the session
     const day = uniqueDay()
     const edition = await t.prisma.edition.create({ data: { date: new Date(`${day}T00:00:00Z`) } })
@@ -237,6 +253,9 @@ describe('rates per day', () => {
       const id = randomUUID()
       await t.prisma.delivery.create({ data: { id, kind: 'digest', subscriberId: r.id, editionId: edition.id, status: i < 3 ? 'sent' : 'bounced', messageId: `<${id}@paperboy.test>`, sentAt: i < 3 ? new Date() : null } })
     }
+    // and a confirmation sent that day (UTC)
+    const confirmationId = randomUUID()
+    await t.prisma.delivery.create({ data: { id: confirmationId, kind: 'confirmation', subscriberId: readers[3]!.id, status: 'sent', messageId: `<${confirmationId}@paperboy.test>`, createdAt: new Date(`${day}T09:00:00Z`), sentAt: new Date() } })
     // one reported hard bounce and one complaint that day
     const at = new Date(`${day}T12:00:00Z`)
     const bounceMessage = { notificationType: 'Bounce', bounce: { bounceType: 'Permanent', bouncedRecipients: [{ emailAddress: readers[0]!.email }], timestamp: at.toISOString(), feedbackId: randomUUID() }, mail: {} }
@@ -245,6 +264,6 @@ describe('rates per day', () => {
       const body = JSON.stringify(sns.message({ Type: 'Notification', MessageId: randomUUID(), TopicArn: TOPIC, Message: JSON.stringify(message), Timestamp: new Date().toISOString() }))
       expect((await post('ses', body)).statusCode).toBe(200)
     }
-    expect(await t.deps.mailEventService.dailyRates(day, 1)).toEqual([{ day, sent: 3, attempted: 4, bounces: 2, complaints: 1, bounceRate: 2 / 4, complaintRate: 1 / 3 }])
+    expect(await t.deps.mailEventService.dailyRates(day, 1)).toEqual([{ day, sent: 4, attempted: 5, bounces: 2, complaints: 1, bounceRate: 2 / 5, complaintRate: 1 / 4 }])
   })
 })
