@@ -1,4 +1,3 @@
-import { z } from 'zod'
 import type { PaperTerms } from './paper-terms.ts'
 
 /**
@@ -9,16 +8,15 @@ import type { PaperTerms } from './paper-terms.ts'
  * millisecond for 200), stored, and read with the reader's preferences at planning time.
  */
 
-export const Taste = z.object({
+export interface Taste {
   /** Votes it was learned from. */
-  votes: z.number().int().nonnegative(),
+  votes: number
   /** term → weight; the strongest terms only. */
-  weights: z.record(z.string(), z.number()),
+  weights: Record<string, number>
   /** What it learned, as a reader would say it (preferences page, data export). */
-  more: z.array(z.string()),
-  less: z.array(z.string()),
-})
-export type Taste = z.infer<typeof Taste>
+  more: string[]
+  less: string[]
+}
 
 export interface VotedPaper {
   vote: 1 | -1

@@ -112,7 +112,7 @@ export async function createRenderer(templatesDir = TEMPLATES_DIR): Promise<Rend
     appendPart(which, 'head', data, shared, pieces)
     for (const paper of data.papers) {
       // a paper without a vote link ('' or, wrongly, none: then rendering it fails, as `render` does) renders on its own
-      const block = typeof paper.feedbackUrl !== 'string' || paper.feedbackUrl === '' ? null : keptOrMadeNullable(blocks, `${which}\u0000${paper.number}\u0000${paper.url}\u0000${paper.matched}`, () =>
+      const block = typeof paper.feedbackUrl !== 'string' || paper.feedbackUrl === '' ? null : keptOrMade(blocks, `${which}\u0000${paper.number}\u0000${paper.url}\u0000${paper.matched}`, BLOCKS_KEPT, () =>
         fillFor(parts.paper, paper, escapes[which], PAPER_RECIPIENT_FIELDS))
       if (block) appendFilled(block, paper, escapes[which], pieces)
       else pieces.push(Buffer.from(parts.paper(paper), 'utf8'))
@@ -152,15 +152,9 @@ const SHARED_FIELDS = OWN_FIELDS.filter(
   (field): field is Exclude<keyof DigestData, 'papers' | (typeof RECIPIENT_FIELDS)[number]> => !(RECIPIENT_FIELDS as readonly string[]).includes(field),
 )
 const FILLS_KEPT = 64
+/** A batch's map keeps every block it made (a batch's papers are few), a failed fill (null) included. */
+const BLOCKS_KEPT = Number.POSITIVE_INFINITY
 
-/** A batch's map holds every block it rendered (a batch's papers are few): made once, null included. */
-function keptOrMadeNullable<V>(map: Map<string, V | null>, key: string, make: () => V | null): V | null {
-  const known = map.get(key)
-  if (known !== undefined) return known
-  const made = make()
-  map.set(key, made)
-  return made
-}
 
 /**
  * A digest template (HTML or text) cut around its one top-level `{{#each papers}}` block: the part before, the block
