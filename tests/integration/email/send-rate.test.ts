@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDigestRepository } from '../../../src/digests/digest.repository.ts'
-import { createSendGate, parseDomainRates, UNLIMITED } from '../../../src/email/transport/send-rate.ts'
+import { asksToSlowDown, createSendGate, parseDomainRates, UNLIMITED } from '../../../src/email/transport/send-rate.ts'
 import { TEST_REDIS_URL } from '../../helpers/env.ts'
 import { JUNE_12, relabelledListing, uniqueDay, untilEditionSettled } from '../../helpers/papers.ts'
 import { anEmail, buildTestApp, type TestApp } from '../../helpers/test-app.ts'
@@ -84,6 +84,11 @@ describe('the shared send rate', () => {
     expect(gate).toBe(UNLIMITED)
     await gate.wait('example.org')
     expect(calls).toEqual([])
+  })
+
+  it('hears "slow down" in 421, 451 and SES\'s 454 throttling, and in no other reply', () => {
+    expect([421, 451, 454].map((responseCode) => asksToSlowDown({ responseCode }))).toEqual([true, true, true])
+    expect([450, 452, 550, undefined].map((responseCode) => asksToSlowDown({ responseCode }))).toEqual([false, false, false, false])
   })
 
   it('refuses a domain rate it cannot read, saying what it expects', () => {

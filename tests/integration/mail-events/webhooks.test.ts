@@ -148,6 +148,13 @@ describe('Postmark', () => {
     expect((await post('postmark', event, auth(POSTMARK))).json()).toEqual({ status: 'ok', recorded: { duplicate: 1 } })
     expect(await state(a.email)).toEqual({ status: 'bounced', suppressed: 'bounce', events: 1 })
 
+    // a type that is not the mailbox saying no (Postmark's Unknown, an auto-responder) counts for nothing
+    const c = await subscriber('postmark-unknown')
+    for (const Type of ['Unknown', 'AutoResponder', 'SMTPApiError']) {
+      expect((await post('postmark', { ...hardBounce(c.email), Type, TypeCode: 0 }, auth(POSTMARK))).json()).toEqual({ status: 'ok', recorded: {} })
+    }
+    expect(await state(c.email)).toEqual({ status: 'active', suppressed: null, events: 0 })
+
     const b = await subscriber('postmark-spam')
     const spam = { RecordType: 'SpamComplaint', ID: Math.floor(Math.random() * 1e12), Type: 'SpamComplaint', TypeCode: 100001, Email: b.email, BouncedAt: new Date().toISOString() }
     expect((await post('postmark', spam, auth(POSTMARK))).json()).toEqual({ status: 'ok', recorded: { unsubscribed: 1 } })
