@@ -70,6 +70,8 @@ export function createDeliveryService(deps: Deps) {
     { maxInFlight: 1 },
   )
 
+  // papers' blocks as digests show them, each rendered once for every send batch of this process
+  const paperBlocks: PaperBlocks = new Map()
   const common = (s: Pick<Subscriber, 'email'>) => ({ email: s.email, homeUrl: deps.links.home(), senderName: sender.name })
 
   type ChosenPaper = { paperId: string; matched: string[]; byTaste?: true }
@@ -184,8 +186,6 @@ export function createDeliveryService(deps: Deps) {
 
     const outgoing: Outgoing[] = []
     const contents = new Map<string, DigestContent>()
-    // the batch's papers as the digests show them, each rendered once (they read alike in every digest of the batch)
-    const paperBlocks: PaperBlocks = new Map()
     const at = now()
     for (const d of sendable) {
       const s = d.subscriber

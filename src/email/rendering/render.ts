@@ -23,17 +23,18 @@ export interface RenderedDigest {
 }
 
 /**
- * Each paper's block of a send batch, rendered once with a stand-in for the recipient's vote link (null: the block
- * must be rendered per recipient).
+ * Papers' blocks, each rendered once with a stand-in for the recipient's vote link (`fill`; null: the block must be
+ * rendered per recipient), kept by body, paper, place and reasons with the paper it was made from. One map serves a
+ * process's every send batch: a day's papers recur in most digests, at a few places and with a few reasons each.
  */
-export type PaperBlocks = Map<string, Fill | null>
+export type PaperBlocks = Map<string, { paper: DigestPaper; fill: Fill | null }>
 
 export interface Renderer {
   render(request: RenderRequest): RenderedEmail
   /**
-   * The digest for sending, byte for byte `render`'s HTML and text. Each paper's block is rendered and encoded once per
-   * `blocks` (one map per send batch: a batch reads each paper once, so a paper at a given place with given reasons
-   * renders alike in every digest of it, but for the recipient's vote link, filled in), the rest per recipient.
+   * The digest for sending, byte for byte `render`'s HTML and text. Each paper's block is rendered and encoded once
+   * into `blocks` (a paper with the same place, reasons and row renders alike in every digest, but for the recipient's
+   * vote link, filled in); the rest per recipient.
    */
   renderDigest(data: DigestData, blocks: PaperBlocks): RenderedDigest
 }
@@ -112,7 +113,7 @@ export async function createRenderer(templatesDir = TEMPLATES_DIR): Promise<Rend
     appendPart(which, 'head', data, shared, pieces)
     for (const paper of data.papers) {
       // a paper without a vote link ('' or, wrongly, none: then rendering it fails, as `render` does) renders on its own
-      const block = typeof paper.feedbackUrl !== 'string' || paper.feedbackUrl === '' ? null : keptOrMade(blocks, `${which}\u0000${paper.number}\u0000${paper.url}\u0000${paper.matched}`, BLOCKS_KEPT, () =>
+      const block = typeof paper.feedbackUrl !== 'string' || paper.feedbackUrl === '' ? null : paperBlock(blocks, which, paper, () =>
         fillFor(parts.paper, paper, escapes[which], PAPER_RECIPIENT_FIELDS))
       if (block) appendFilled(block, paper, escapes[which], pieces)
       else pieces.push(Buffer.from(parts.paper(paper), 'utf8'))
@@ -152,8 +153,30 @@ const SHARED_FIELDS = OWN_FIELDS.filter(
   (field): field is Exclude<keyof DigestData, 'papers' | (typeof RECIPIENT_FIELDS)[number]> => !(RECIPIENT_FIELDS as readonly string[]).includes(field),
 )
 const FILLS_KEPT = 64
-/** A batch's map keeps every block it made (a batch's papers are few), a failed fill (null) included. */
-const BLOCKS_KEPT = Number.POSITIVE_INFINITY
+/** Blocks kept per process (a failed fill, null, included): about 2 KB each; a day's distinct blocks are far fewer. */
+const BLOCKS_KEPT = 4096
+
+/** Whether two papers' blocks show the same: every field alike but the vote link, which is filled in. */
+function showsAlike(a: DigestPaper, b: DigestPaper): boolean {
+  const [x, y] = [a as unknown as Record<string, unknown>, b as unknown as Record<string, unknown>]
+  for (const field in x) if (field !== 'feedbackUrl' && x[field] !== y[field]) return false
+  for (const field in y) if (!(field in x)) return false
+  return true
+}
+
+/**
+ * A paper's block for one body, made once and kept; made again when the paper kept under its key (paper, place,
+ * reasons) shows anything else (its row changed since: upvotes, stars, category…). Checking the kept paper field by
+ * field costs less than a key holding every field.
+ */
+function paperBlock(blocks: PaperBlocks, which: string, paper: DigestPaper, make: () => Fill | null): Fill | null {
+  const key = `${which}\u0000${paper.paperId}\u0000${paper.number}\u0000${paper.matched}`
+  const kept = keptOrMade(blocks, key, BLOCKS_KEPT, () => ({ paper, fill: make() }))
+  if (kept.paper === paper || showsAlike(kept.paper, paper)) return kept.fill
+  const made = { paper, fill: make() }
+  blocks.set(key, made)
+  return made.fill
+}
 
 
 /**

@@ -71,7 +71,7 @@ describe('createRenderer', () => {
     expect(() => renderer.render({ template: 'confirm', data: { email: 'a@example.org' } as never })).toThrow(/not defined/)
   })
 
-  it('renders a digest for sending byte for byte as render does (HTML and text), each paper block once per batch', async () => {
+  it('renders a digest for sending byte for byte as render does (HTML and text), each paper block once, kept across batches', async () => {
     const renderer = await createRenderer()
     const paper = (id: string, over: Partial<DigestPaper> = {}): DigestPaper => ({
       number: 1, paperId: id, feedbackUrl: '', title: `Paper ${id}: “quotes” & <tags> — ▲`, url: `https://huggingface.co/papers/${id}`, authors: 'Ada, Grace et al.',
@@ -86,7 +86,7 @@ describe('createRenderer', () => {
     })
     const a = paper('2606.1'), b = paper('2606.2', { organization: null, githubUrl: null, githubStars: null, matched: '' })
     const c = paper('2606.3', { githubStars: null, matched: 'RLHF, "world model"' })
-    // one batch: the same papers in other places and with other reasons, an empty digest
+    // the same papers in other places and with other reasons, an empty digest
     const batch = [digest([a, b, c], 'one'), digest([c, a], 'two'), digest([{ ...a, matched: 'Other' }, b], 'three'), digest([], 'four'), digest([a, b, c], 'five')]
     const blocks: PaperBlocks = new Map()
     for (const data of batch) {
@@ -98,6 +98,13 @@ describe('createRenderer', () => {
     }
     // a, b, c at 1-3; c, a at 1-2; a with other reasons at 1 (b at 2 again, the fifth digest all again): six blocks
     // for each body
+    expect(blocks.size).toBe(12)
+    // the blocks outlive a batch: a later batch whose paper row changed (more upvotes) at the same place, with the same
+    // reasons, gets that paper's new block, not the kept one (which it replaces)
+    const later = digest([{ ...a, upvotes: a.upvotes + 1 }, b], 'six')
+    const sent = renderer.renderDigest(later, blocks)
+    expect(sent.html.equals(Buffer.from(renderer.render({ template: 'digest', data: later }).html, 'utf8'))).toBe(true)
+    expect(sent.text.equals(Buffer.from(renderer.render({ template: 'digest', data: later }).text, 'utf8'))).toBe(true)
     expect(blocks.size).toBe(12)
   })
 
