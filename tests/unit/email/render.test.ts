@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { createRenderer, TEMPLATES_DIR, type PaperBlocks } from '../../../src/email/rendering/render.ts'
 import type { DigestData, DigestPaper } from '../../../src/email/rendering/templates.ts'
+import { createLinks } from '../../../src/links/urls.ts'
 
 const hostile = '<script>alert(1)</script>"\'&'
 
@@ -69,6 +70,31 @@ describe('createRenderer', () => {
   it('refuses to render when a field is missing, instead of sending a hole', async () => {
     const renderer = await createRenderer()
     expect(() => renderer.render({ template: 'confirm', data: { email: 'a@example.org' } as never })).toThrow(/not defined/)
+  })
+
+  it('keeps a digest of 50 papers, every field at its longest, under the 102 KB at which Gmail clips a message', async () => {
+    const renderer = await createRenderer()
+    const links = createLinks('https://paperboy.example.org', 'x'.repeat(32))
+    const subscriber = '123e4567-e89b-42d3-a456-426614174000'
+    const long = (n: number, word: string) => Array.from({ length: Math.ceil(n / (word.length + 1)) }, () => word).join(' ').slice(0, n)
+    const papers: DigestPaper[] = Array.from({ length: 50 }, (_, i) => {
+      const paperId = `2607.${String(28000 + i)}`
+      return {
+        number: i + 1, paperId, feedbackUrl: links.vote(subscriber, paperId, '2026-07-31'), url: `https://huggingface.co/papers/${paperId}`,
+        // the longest of the 144 papers of the recorded listings (title 125 characters, author line 98, organisation
+        // 51, GitHub repository 69); the summary as long as digest-content cuts it; three topics and a keyword filter
+        title: long(125, 'Reasoning'), authors: `${long(90, 'Author')} et al.`, organization: long(51, 'Institute'), upvotes: 1234,
+        githubUrl: `https://github.com/${long(50, 'repository')}`.replace(/ /g, '-'), githubStars: 12345,
+        category: 'cs.CL', summary: `${long(319, 'summary')}…`, matched: `Agents, LLM reasoning, Code generation, "${long(30, 'keyword')}"`,
+      }
+    })
+    const data: DigestData = {
+      email: 'reader@example.org', homeUrl: 'https://paperboy.example.org/', senderName: 'Paperboy', footerReason: 'You subscribed.',
+      manageUrl: links.manage(subscriber), unsubscribeUrl: links.unsubscribe(subscriber), viewUrl: links.view(subscriber, '2026-07-31'),
+      dateLabel: 'Friday, 31 July 2026', heading: 'Your AI papers for today', intro: '50 papers trending today that match your topics.', papers,
+    }
+    const html = renderer.renderDigest(data, new Map()).html
+    expect(html.length).toBeLessThan(102 * 1024)
   })
 
   it('renders a digest for sending byte for byte as render does (HTML and text), each paper block once, kept across batches', async () => {
