@@ -328,4 +328,25 @@ describe('a day of papers, end to end', () => {
     expect(await service(renderer).sendBatch(ids)).toMatchObject({ sent: ids.length, 'not-claimed': 0 })
     for (const s of subscribers) expect(t.smtp.to(s.email)).toHaveLength(1)
   })
+
+  it('keeps every other email\'s outcome when one lane of a batch fails: sent marked sent, a 5xx bounced, a 4xx back to failed', async () => {
+    const { subscribers, ids } = await digestsNotQueued(12)
+    // the fifth wait for a send slot fails (as a lost connection to the rate's Redis would, were it not answered by
+    // letting the message go): that lane stops there, the others go on through the rest of the batch
+    let waits = 0
+    const gate = { wait: async () => { if (++waits === 5) throw new Error('send rate unreachable') }, slowDown: async () => {} }
+    const service = createDeliveryService({
+      deliveries: createDeliveryRepository(t.prisma, t.deps.pool, t.deps.claimPool), matches: createMatchRepository(t.deps.pool), papers: t.deps.papers,
+      mailer: t.deps.mailer, renderer: await createRenderer(), links: t.deps.links, queues: t.deps.queues, mailFrom: 'Paperboy Test <digest@paperboy.test>',
+      paperPageBase: 'https://huggingface.co', logger: pino({ level: 'silent' }), sendGate: gate,
+    })
+    t.smtp.failNext('550', '451')
+    // the batch throws (the queue retries it: only the failed and the pending rows are claimable again)
+    await expect(service.sendBatch(ids)).rejects.toThrow(/failed transiently|send rate unreachable/)
+    const statuses = await t.prisma.delivery.groupBy({ by: ['status'], where: { id: { in: ids } }, _count: true })
+    const count = Object.fromEntries(statuses.map((g) => [g.status, g._count]))
+    // nothing left `sending`: the failed lane's end did not cut short the marks and outcomes of the other lanes
+    expect(count).toEqual({ sent: 9, bounced: 1, failed: 1, pending: 1 })
+    expect(subscribers.filter((s) => t.smtp.to(s.email).length === 1)).toHaveLength(9)
+  })
 })
