@@ -70,7 +70,7 @@ export function createDeliveryService(deps: Deps) {
     { maxInFlight: 1 },
   )
 
-  // papers' blocks as digests show them, each rendered once for every send batch of this process
+  // papers' blocks as digests show them, each rendered once and reused by every send batch of this process
   const paperBlocks: PaperBlocks = new Map()
   const common = (s: Pick<Subscriber, 'email'>) => ({ email: s.email, homeUrl: deps.links.home(), senderName: sender.name })
 
@@ -218,7 +218,7 @@ export function createDeliveryService(deps: Deps) {
     counts.skipped += skipped.length
 
     // The pool has a few connections per process and several batches run at once: a few messages in flight per
-    // batch keep every connection busy without building a whole batch of 60 KB messages up front.
+    // batch keep every connection busy without building a whole batch of 40 KB messages up front.
     // Each row is claimed (pending|failed → sending) just before its SMTP transaction and marked sent right after it:
     // the mark rides on the lane's next claim or, for a lane's last email, goes alone, and the process's lanes share
     // one statement per turn of the event loop (`writes`). A crash leaves at most the emails then on the wire

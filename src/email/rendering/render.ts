@@ -103,7 +103,7 @@ export async function createRenderer(templatesDir = TEMPLATES_DIR): Promise<Rend
     out.push(Buffer.from(parts[name](data), 'utf8'))
   }
   /**
-   * One body of a digest: its parts around the papers, each paper's block from `blocks` (keyed by body and place);
+   * One body of a digest: its parts around the papers, each paper's block from `blocks` (by body, paper, place and reasons);
    * a body that could not be cut comes from the whole digest, rendered once for both bodies (`whole`).
    */
   const body = (which: 'html' | 'text', data: DigestData, shared: string | null, blocks: PaperBlocks, whole: () => RenderedEmail): Buffer => {
@@ -153,13 +153,17 @@ const SHARED_FIELDS = OWN_FIELDS.filter(
   (field): field is Exclude<keyof DigestData, 'papers' | (typeof RECIPIENT_FIELDS)[number]> => !(RECIPIENT_FIELDS as readonly string[]).includes(field),
 )
 const FILLS_KEPT = 64
-/** Blocks kept per process (a failed fill, null, included): about 2 KB each; a day's distinct blocks are far fewer. */
+/**
+ * Blocks kept per process (a failed fill, null, included): about 2.5 KB each with their paper, 10 MB at most. A day's
+ * papers at their places with their reasons are usually far fewer; readers' own keyword filters add reasons, and a
+ * block pushed out is only made again.
+ */
 const BLOCKS_KEPT = 4096
 
 /** Whether two papers' blocks show the same: every field alike but the vote link, which is filled in. */
 function showsAlike(a: DigestPaper, b: DigestPaper): boolean {
   const [x, y] = [a as unknown as Record<string, unknown>, b as unknown as Record<string, unknown>]
-  for (const field in x) if (field !== 'feedbackUrl' && x[field] !== y[field]) return false
+  for (const field in x) if (field !== 'feedbackUrl' && (x[field] !== y[field] || !(field in y))) return false
   for (const field in y) if (!(field in x)) return false
   return true
 }
@@ -171,9 +175,10 @@ function showsAlike(a: DigestPaper, b: DigestPaper): boolean {
  */
 function paperBlock(blocks: PaperBlocks, which: string, paper: DigestPaper, make: () => Fill | null): Fill | null {
   const key = `${which}\u0000${paper.paperId}\u0000${paper.number}\u0000${paper.matched}`
-  const kept = keptOrMade(blocks, key, BLOCKS_KEPT, () => ({ paper, fill: make() }))
-  if (kept.paper === paper || showsAlike(kept.paper, paper)) return kept.fill
-  const made = { paper, fill: make() }
+  // kept without the vote link: a reader's signed link has no business outliving their digest in memory
+  const kept = keptOrMade(blocks, key, BLOCKS_KEPT, () => ({ paper: { ...paper, feedbackUrl: '' }, fill: make() }))
+  if (showsAlike(kept.paper, paper)) return kept.fill
+  const made = { paper: { ...paper, feedbackUrl: '' }, fill: make() }
   blocks.set(key, made)
   return made.fill
 }

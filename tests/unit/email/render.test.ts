@@ -83,9 +83,10 @@ describe('createRenderer', () => {
         number: i + 1, paperId, feedbackUrl: links.vote(subscriber, paperId, '2026-07-31'), url: `https://huggingface.co/papers/${paperId}`,
         // the longest of the 144 papers of the recorded listings (title 125 characters, author line 98, organisation
         // 51, GitHub repository 69); the summary as long as digest-content cuts it; three topics and a keyword filter
-        title: long(125, 'Reasoning'), authors: `${long(90, 'Author')} et al.`, organization: long(51, 'Institute'), upvotes: 1234,
+        // (escaped as they would be: an ampersand, apostrophes and quotes, accented names, a Greek letter, a dash)
+        title: `β-${long(100, 'Reasoning')} & Agents: It's – ${long(8, 'Bench')}`, authors: `Zoë Müller, ${long(78, 'Author')} et al.`, organization: long(51, 'Institute'), upvotes: 1234,
         githubUrl: `https://github.com/${long(50, 'repository')}`.replace(/ /g, '-'), githubStars: 12345,
-        category: 'cs.CL', summary: `${long(319, 'summary')}…`, matched: `Agents, LLM reasoning, Code generation, "${long(30, 'keyword')}"`,
+        category: 'cs.CL', summary: `We show the model's "agents" & tools – ${long(275, 'summary')}…`, matched: `Agents, LLM reasoning, Code generation, "${long(30, 'keyword')}"`,
       }
     })
     const data: DigestData = {
@@ -94,7 +95,7 @@ describe('createRenderer', () => {
       dateLabel: 'Friday, 31 July 2026', heading: 'Your AI papers for today', intro: '50 papers trending today that match your topics.', papers,
     }
     const html = renderer.renderDigest(data, new Map()).html
-    expect(html.length).toBeLessThan(102 * 1024)
+    expect(html.length).toBeLessThan(102_000)
   })
 
   it('renders a digest for sending byte for byte as render does (HTML and text), each paper block once, kept across batches', async () => {
