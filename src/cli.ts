@@ -1,10 +1,12 @@
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
+import { buffer } from 'node:stream/consumers'
 import { parseArgs } from 'node:util'
 import { SingleBar } from 'cli-progress'
 import pino from 'pino'
 import { loadConfig, ConfigError } from './config.ts'
 import type { Deps } from './deps.ts'
 import { isIsoDate } from './digests/schedule.ts'
+import { NotAReport } from './mail-events/mail-report.ts'
 import { parseEmailAddress } from './subscribers/email-address.ts'
 
 const USAGE = `Paperboy operator CLI
@@ -19,11 +21,17 @@ const USAGE = `Paperboy operator CLI
   npm run cli -- preview <email> [--date <YYYY-MM-DD>] [--out <file.html>]
                                               render the digest an address would get, without sending it
   npm run cli -- stats                        subscribers, deliveries and papers at a glance
+  npm run cli -- report [<message file> ...]  read bounces (RFC 3464) and spam complaints (ARF) mailed back to the sender,
+                                              one message per file (a Maildir's files), or one on standard input (an
+                                              MTA's pipe); exits 75 (try again later) when it could not record them
 
 Uses the same environment as the service (DATABASE_URL, REDIS_URL, SMTP_URL, ...); without DATABASE_URL it uses the
 embedded database of \`npm start\` (running or not).`
 
 class UsageError extends Error {}
+/** Worth trying again: the exit code sendmail-compatible MTAs take as "keep the message and retry" (EX_TEMPFAIL). */
+class TryLater extends Error {}
+const EX_TEMPFAIL = 75
 
 const out = (line: string) => process.stdout.write(`${line}\n`)
 
@@ -77,7 +85,7 @@ async function main(argv: string[]): Promise<void> {
     out(USAGE)
     return
   }
-  if (!['ingest', 'enrich', 'send', 'resend', 'preview', 'stats'].includes(command)) throw new UsageError(`unknown command ${JSON.stringify(command)}`)
+  if (!['ingest', 'enrich', 'send', 'resend', 'preview', 'stats', 'report'].includes(command)) throw new UsageError(`unknown command ${JSON.stringify(command)}`)
   // Arguments are checked before anything starts.
   if ((command === 'ingest' && !values.file) || command === 'send' || command === 'resend') requireDate(arg)
   if (values.date) requireDate(values.date)
@@ -94,8 +102,15 @@ async function main(argv: string[]): Promise<void> {
     import('../workers/workers.ts'),
   ])
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' })
-  const booted = await boot(config, logger, { embedded: true, mail: command === 'send' || command === 'resend' })
-  const deps = await createDeps(config, booted.runtime, logger)
+  // an MTA piping a report in keeps it and tries again when the database cannot be reached
+  const orLater = (error: unknown) => {
+    throw command === 'report' ? new TryLater(`report not recorded (${(error as Error).message}); nothing was changed, try again later`) : error
+  }
+  const booted = await boot(config, logger, { embedded: true, mail: command === 'send' || command === 'resend' }).catch(orLater)
+  const deps = await createDeps(config, booted.runtime, logger).catch(async (error: unknown) => {
+    await booted.stop()
+    return orLater(error)
+  })
   try {
     switch (command) {
       case 'ingest': {
@@ -157,6 +172,34 @@ async function main(argv: string[]): Promise<void> {
       case 'stats':
         out(JSON.stringify(await deps.admin.stats(), null, 2))
         break
+      case 'report': {
+        const files = positionals.slice(1)
+        for (const file of files.length > 0 ? files : ['-']) {
+          const name = file === '-' ? 'standard input' : file
+          // a message that cannot be read or is no report is answered and skipped: mailing it again would not help
+          let raw: Buffer
+          try {
+            raw = file === '-' ? await buffer(process.stdin) : await readFile(file)
+          } catch (error) {
+            out(`${name}: not read (${(error as Error).message})`)
+            continue
+          }
+          let result: Awaited<ReturnType<Deps['mailEventService']['handleReport']>>
+          try {
+            result = await deps.mailEventService.handleReport(raw)
+          } catch (error) {
+            if (error instanceof NotAReport) {
+              out(`${name}: nothing recorded: ${error.message}`)
+              continue
+            }
+            // the database: the same message later will be recorded (once)
+            throw new TryLater(`${name}: not recorded (${(error as Error).message}); nothing was changed, try again later`)
+          }
+          const recorded = Object.entries(result.recorded).map(([outcome, n]) => `${outcome} ${n}`).join(', ')
+          out(`${name}: ${recorded ? `recorded: ${recorded}` : 'nothing recorded'}${result.note ? ` (${result.note})` : ''}`)
+        }
+        break
+      }
     }
   } finally {
     await deps.close()
@@ -172,6 +215,6 @@ main(process.argv.slice(2)).then(
       process.exit(2)
     }
     process.stderr.write(`paperboy cli: ${(error as Error).message}\n`)
-    process.exit(1)
+    process.exit(error instanceof TryLater ? EX_TEMPFAIL : 1)
   },
 )

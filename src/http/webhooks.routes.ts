@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import type { Provider } from '../mail-events/mail-event.ts'
+import type { WebhookProvider } from '../mail-events/mail-event.ts'
 import type { RouteDeps } from './route-deps.ts'
 
-const PROVIDERS: readonly Provider[] = ['ses', 'postmark', 'mailgun', 'sendgrid']
+const PROVIDERS: readonly WebhookProvider[] = ['ses', 'postmark', 'mailgun', 'sendgrid']
 /** SendGrid batches up to a few thousand events in one POST. */
 const WEBHOOK_BODY = 2 * 1024 * 1024
 

@@ -68,6 +68,20 @@ export function createMailEventRepository(pool: pg.Pool, policy: SoftBouncePolic
   }
 
   return {
+    /**
+     * The address a message of this installation went to, by its Message-ID (`<delivery id@domain>`, as the outbox
+     * makes them); null when no delivery has that Message-ID.
+     */
+    async sentTo(messageId: string): Promise<string | null> {
+      const id = /^<([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})@[^<>\s]+>$/i.exec(messageId.trim())?.[1]
+      if (!id) return null
+      const { rows } = await pool.query<{ email: string }>(
+        `SELECT s.email FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id WHERE d.id = $1 AND d.message_id = $2`,
+        [id.toLowerCase(), messageId.trim()],
+      )
+      return rows[0]?.email ?? null
+    },
+
     /** Records the events (all or none) and applies each new one; says what each did. */
     async record(events: readonly MailEvent[]): Promise<EventOutcome[]> {
       if (events.length === 0) return []

@@ -3,7 +3,8 @@ import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { AppError } from '../errors.ts'
 import { keptOrMade } from '../runtime/bounded-cache.ts'
-import { replayed, type Provider, type WebhookRequest } from './mail-event.ts'
+import { replayed, type MailEvent, type Provider, type WebhookProvider, type WebhookRequest } from './mail-event.ts'
+import { readMailReport } from './mail-report.ts'
 import type { EventOutcome, MailEventRepository } from './mail-event.repository.ts'
 import { SIGNATURE_MAX_AGE_MS as MAILGUN_MAX_AGE_MS, verifyMailgun } from './providers/mailgun.ts'
 import { verifyPostmark } from './providers/postmark.ts'
@@ -100,7 +101,7 @@ export function createMailEventService(deps: Deps) {
   }
 
   return {
-    async handle(provider: Provider, request: WebhookRequest): Promise<WebhookResult> {
+    async handle(provider: WebhookProvider, request: WebhookRequest): Promise<WebhookResult> {
       const at = now()
       switch (provider) {
         case 'ses': {
@@ -130,6 +131,32 @@ export function createMailEventService(deps: Deps) {
           return record('sendgrid', events, await once('SendGrid', signed, SENDGRID_MAX_AGE_MS))
         }
       }
+    },
+    /**
+     * A report mailed back to the sender (a bounce from a mail server, a complaint from a feedback loop), one message
+     * as received. It counts only when it returns a message this installation sent (its Message-ID names a delivery,
+     * which a stranger cannot guess): then its events are recorded for the address that delivery went to, once
+     * however often the report arrives. Anything else changes nothing and says why in `note`.
+     */
+    async handleReport(raw: Buffer): Promise<WebhookResult> {
+      const report = await readMailReport(raw)
+      const sentTo = report.aboutMessageId ? await deps.events.sentTo(report.aboutMessageId) : null
+      if (!sentTo) {
+        return { recorded: {}, note: report.aboutMessageId ? `about ${report.aboutMessageId}, which this installation did not send` : 'returns no Message-ID to check it against' }
+      }
+      const occurredAt = report.occurredAt ?? now()
+      const events: MailEvent[] = report.recipients.map((r) => ({
+        provider: 'report',
+        // per report and recipient: the same report mailed twice is one event
+        eventId: createHash('sha256').update(`${report.reportId}\n${r.recipient.toLowerCase()}`).digest('hex'),
+        kind: r.kind,
+        // the address the message went to, which a forwarding mailbox may report under another name
+        email: sentTo,
+        occurredAt,
+        detail: r.detail,
+      }))
+      const result = await record('report', events)
+      return report.ignored.length > 0 ? { ...result, note: `ignored: ${report.ignored.join('; ')}` } : result
     },
     dailyRates: (today: string, days?: number) => deps.events.dailyRates(today, days),
   }

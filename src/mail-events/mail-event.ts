@@ -6,7 +6,9 @@ import { AppError } from '../errors.ts'
  * upon by mail-event.repository.ts.
  */
 export type MailEventKind = 'hard_bounce' | 'soft_bounce' | 'complaint'
-export type Provider = 'ses' | 'postmark' | 'mailgun' | 'sendgrid'
+/** Where an event came from: a provider's webhook, or a report mailed back to the sender (`report`: mail-report.ts). */
+export type Provider = 'ses' | 'postmark' | 'mailgun' | 'sendgrid' | 'report'
+export type WebhookProvider = Exclude<Provider, 'report'>
 
 export interface MailEvent {
   provider: Provider

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { randomUUID } from 'node:crypto'
-import { readFile, rm } from 'node:fs/promises'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -41,9 +41,13 @@ afterAll(async () => {
 
 /** Runs the CLI as an operator would, with the service's environment. */
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return cliWith({}, ...args)
+}
+async function cliWith(over: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const env = {
     PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL,
     SMTP_URL: smtp.url, APP_SECRET: TEST_APP_SECRET, QUEUE_PREFIX: prefix, PUBLIC_URL: 'http://paperboy.test', LOG_LEVEL: 'error', ARXIV_API_URL: arxivUrl,
+    ...over,
   }
   try {
     const { stdout, stderr } = await run(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/cli.ts', ...args], { cwd: ROOT, env, timeout: 60_000 })
@@ -97,6 +101,31 @@ describe('the operator CLI', { timeout: 300_000 }, () => {
     expect(await prisma.delivery.count({ where: { subscriberId: reader.id, status: 'sent' } })).toBe(1)
     // Each run starts the whole service (several seconds on a loaded 2-core machine): generous on purpose.
   }, 300_000)
+
+  it('reads bounces mailed back, one message per file, and asks an MTA to try again later when the database is down', async () => {
+    const subscriber = await prisma.subscriber.create({ data: { email: anEmail('cli-report'), status: 'active', confirmedAt: new Date() } })
+    const id = randomUUID()
+    await prisma.delivery.create({ data: { id, kind: 'confirmation', status: 'sent', subscriberId: subscriber.id, messageId: `<${id}@paperboy.test>` } })
+    const dsn = (await readFile(path.join(ROOT, 'tests/fixtures/mail-reports/postfix-hard-bounce.eml'), 'utf8'))
+      .replaceAll('<abc123@paperboy.example.org>', `<${id}@paperboy.test>`).replace(/^Message-Id: .*$/m, `Message-Id: <${randomUUID()}@mx.example.net>`)
+    const file = path.join(tmpdir(), `paperboy-dsn-${randomUUID()}.eml`)
+    await writeFile(file, dsn)
+    try {
+      const later = await cliWith({ DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/paperboy' }, 'report', file)
+      expect(later.code).toBe(75)
+      expect(later.stderr).toMatch(/nothing was changed, try again later/)
+      expect((await prisma.subscriber.findUniqueOrThrow({ where: { id: subscriber.id } })).status).toBe('active')
+
+      const ooo = path.join(ROOT, 'tests/fixtures/mail-reports/out-of-office.eml')
+      const r = await cli('report', file, ooo)
+      expect(r.code).toBe(0)
+      expect(r.stdout).toContain(`${file}: recorded: suppressed 1`)
+      expect(r.stdout).toContain(`${ooo}: nothing recorded: not a delivery status notification or a feedback report`)
+      expect((await prisma.subscriber.findUniqueOrThrow({ where: { id: subscriber.id } })).status).toBe('bounced')
+    } finally {
+      await rm(file, { force: true })
+    }
+  }, 120_000)
 
   it('refuses bad arguments with exit code 2 and the usage, before touching anything', async () => {
     for (const args of [['send', '2026-02-30'], ['preview', 'not-an-address'], ['launch'], ['ingest']]) {

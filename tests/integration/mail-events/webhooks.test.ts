@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { emailHash } from '../../../src/subscribers/email-address.ts'
 import { mailgunSignature, sendgridSigner, snsSigner } from '../../helpers/providers.ts'
@@ -272,5 +274,50 @@ describe('rates per day', () => {
       expect((await post('ses', body)).statusCode).toBe(200)
     }
     expect(await t.deps.mailEventService.dailyRates(day, 1)).toEqual([{ day, sent: 4, attempted: 5, bounces: 2, complaints: 1, bounceRate: 2 / 5, complaintRate: 1 / 4 }])
+  })
+})
+
+describe('reports mailed back to the sender (RFC 3464 bounces, ARF complaints)', () => {
+  const fixture = (name: string) => readFile(path.join(import.meta.dirname, '../../fixtures/mail-reports', name), 'utf8')
+  /** A subscriber and a sent email of theirs, as the outbox makes its Message-ID. */
+  const sentTo = async (label: string) => {
+    const s = await subscriber(label)
+    const id = randomUUID()
+    const messageId = `<${id}@paperboy.test>`
+    await t.prisma.delivery.create({ data: { id, kind: 'confirmation', status: 'sent', subscriberId: s.id, messageId } })
+    return { email: s.email, messageId }
+  }
+  /** A report of `name` about that email, from a server that may name the recipient otherwise (a forwarding mailbox). */
+  const report = async (name: string, about: { messageId: string }, recipient = 'reader@example.com', reportId = `<${randomUUID()}@mx.example.net>`) =>
+    Buffer.from((await fixture(name)).replaceAll('<abc123@paperboy.example.org>', about.messageId).replaceAll('reader@example.com', recipient)
+      .replace(/^Message-I[dD]: .*$/m, `Message-ID: ${reportId}`))
+
+  it('suppresses a hard bounce of a message it sent, once however often the report comes, for the address it went to', async () => {
+    const a = await sentTo('report-hard')
+    const raw = await report('postfix-hard-bounce.eml', a, 'forwarded-to@example.net')
+    expect(await t.deps.mailEventService.handleReport(raw)).toEqual({ recorded: { suppressed: 1 } })
+    expect(await t.deps.mailEventService.handleReport(raw)).toEqual({ recorded: { duplicate: 1 } })
+    expect(await state(a.email)).toEqual({ status: 'bounced', suppressed: 'bounce', events: 1 })
+  })
+
+  it('counts a given-up message as a soft bounce and ignores a delay; unsubscribes on an abuse report', async () => {
+    const a = await sentTo('report-soft')
+    expect(await t.deps.mailEventService.handleReport(await report('exim-gave-up-and-delayed.eml', a, a.email)))
+      .toEqual({ recorded: { counted: 1 }, note: 'ignored: other@example.com: delayed 4.2.2' })
+    expect(await state(a.email)).toEqual({ status: 'active', suppressed: null, events: 1 })
+
+    const b = await sentTo('report-abuse')
+    expect(await t.deps.mailEventService.handleReport(await report('arf-abuse.eml', b, b.email))).toEqual({ recorded: { unsubscribed: 1 } })
+    expect(await state(b.email)).toEqual({ status: 'unsubscribed', suppressed: 'complaint', events: 1 })
+  })
+
+  it('changes nothing for a report about a message it did not send, or one that returns no Message-ID', async () => {
+    const a = await sentTo('report-forged')
+    // someone who knows the address but not a Message-ID of a message sent to it
+    const forged = await report('postfix-hard-bounce.eml', { messageId: `<${randomUUID()}@paperboy.test>` }, a.email)
+    expect((await t.deps.mailEventService.handleReport(forged)).note).toMatch(/which this installation did not send/)
+    const headless = Buffer.from((await report('postfix-hard-bounce.eml', a, a.email)).toString().replace(/^Message-ID: <[0-9a-f-]+@paperboy\.test>\n/m, ''))
+    expect(await t.deps.mailEventService.handleReport(headless)).toEqual({ recorded: {}, note: 'returns no Message-ID to check it against' })
+    expect(await state(a.email)).toEqual({ status: 'active', suppressed: null, events: 0 })
   })
 })

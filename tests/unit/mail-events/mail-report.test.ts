@@ -1,0 +1,66 @@
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { NotAReport, readMailReport } from '../../../src/mail-events/mail-report.ts'
+
+const fixture = (name: string) => readFile(path.join(import.meta.dirname, '../../fixtures/mail-reports', name))
+const ABOUT = '<abc123@paperboy.example.org>'
+
+describe('readMailReport', () => {
+  it('reads a hard bounce (Postfix): the recipient, 5.1.1 and its diagnostic, when it happened, which message it returns', async () => {
+    expect(await readMailReport(await fixture('postfix-hard-bounce.eml'))).toEqual({
+      reportId: '<20260803061002.4F2B81234@mail.example.net>',
+      aboutMessageId: ABOUT,
+      occurredAt: new Date('2026-08-03T06:10:01Z'),
+      recipients: [{
+        recipient: 'reader@example.com', kind: 'hard_bounce',
+        detail: '5.1.1 550 5.1.1 <reader@example.com>: Recipient address rejected: User unknown in virtual mailbox table',
+      }],
+      ignored: [],
+    })
+  })
+
+  it('counts a message given up on after retries (4.x.x, failed) as a soft bounce; a delay is not a bounce yet', async () => {
+    const report = await readMailReport(await fixture('exim-gave-up-and-delayed.eml'))
+    expect(report.aboutMessageId).toBe(ABOUT)
+    expect(report.recipients).toEqual([{ recipient: 'reader@example.com', kind: 'soft_bounce', detail: '4.4.7 retry timeout exceeded' }])
+    expect(report.ignored).toEqual(['other@example.com: delayed 4.2.2'])
+    // no Arrival-Date: the report's own date
+    expect(report.occurredAt).toEqual(new Date('2026-08-05T07:12:44Z'))
+  })
+
+  it('records nothing for a success notification', async () => {
+    const report = await readMailReport(await fixture('delivered.eml'))
+    expect(report.recipients).toEqual([])
+    expect(report.ignored).toEqual(['reader@example.com: delivered 2.0.0'])
+  })
+
+  it('reads an abuse report (ARF) as a complaint by the returned copy\'s recipient; other feedback types are not complaints', async () => {
+    const abuse = await readMailReport(await fixture('arf-abuse.eml'))
+    expect(abuse).toMatchObject({ reportId: '<arf-0001@feedback.example.net>', aboutMessageId: ABOUT, recipients: [{ recipient: 'Reader@Example.com', kind: 'complaint', detail: 'feedback: abuse' }] })
+    // Original-Rcpt-To, when the report has it, names the recipient
+    const named = await readMailReport((await fixture('arf-abuse.eml')).toString().replace('Version: 1\n', 'Version: 1\nOriginal-Rcpt-To: <someone@example.com>\n'))
+    expect(named.recipients).toMatchObject([{ recipient: 'someone@example.com', kind: 'complaint' }])
+    const notSpam = await readMailReport(await fixture('arf-not-spam.eml'))
+    expect(notSpam).toMatchObject({ recipients: [], ignored: ['feedback of type not-spam'] })
+  })
+
+  it('refuses what is no report: an auto-reply, a report without its report part', async () => {
+    await expect(readMailReport(await fixture('out-of-office.eml'))).rejects.toThrow(NotAReport)
+    const withoutStatus = (await fixture('postfix-hard-bounce.eml')).toString().replace('Content-Type: message/delivery-status', 'Content-Type: text/plain')
+    await expect(readMailReport(withoutStatus)).rejects.toThrow(/delivery-status report without its report part/)
+  })
+
+  it('names a report without a Message-ID by its bytes, so the same report twice is one, and another is another', async () => {
+    const raw = (await fixture('postfix-hard-bounce.eml')).toString().replace(/^Message-Id: .*\n/m, '')
+    const [a, b, c] = await Promise.all([readMailReport(raw), readMailReport(raw), readMailReport(raw.replace('06:10:02', '06:10:03'))])
+    expect(a.reportId).toMatch(/^sha256:[0-9a-f]{64}$/)
+    expect(b.reportId).toBe(a.reportId)
+    expect(c.reportId).not.toBe(a.reportId)
+  })
+
+  it('reads a report whose copy returns no Message-ID as about no message', async () => {
+    const raw = (await fixture('postfix-hard-bounce.eml')).toString().replace(/^Message-ID: <abc123.*\n/m, '')
+    expect((await readMailReport(raw)).aboutMessageId).toBeNull()
+  })
+})
