@@ -31,6 +31,22 @@ interface Deps {
   now?: () => Date
 }
 
+/** What a reader's choices select on the latest papers-day (the preferences page). */
+export interface Selection {
+  /** The papers-day, and the first day of the reader's window ending there (a week for a weekly digest). */
+  date: string
+  fromDay: string
+  /** Every paper the choices select in that window, already sent to the reader or not. */
+  total: number
+  /** The first of them, as many as an email holds, in the digest's order, with what selected each. */
+  papers: { title: string; url: string; why: string }[]
+}
+
+/** A selection counts at most this many papers ("over 200" says enough). */
+export const SELECTION_COUNTED = 200
+
+type SelectionChoices = Pick<Subscriber, 'topics' | 'keywords' | 'categories' | 'minUpvotes' | 'papersPerEmail' | 'frequency'>
+
 export interface PlanResult {
   editionDates: string[]
   planned: number
@@ -106,6 +122,30 @@ export function createDigestService(deps: Deps) {
       })
       const data = await deps.deliveries.composeDigest(subscriber, date, chosen)
       return { ...deps.renderer.render({ template: 'digest', data }), editionDate: date, paperIds: chosen.map((c) => c.paperId) }
+    },
+
+    /**
+     * What these choices select on a papers-day (the latest by default), in the window of their frequency: every match
+     * counted, the first papers-per-email shown in the digest's order with their reasons — papers already sent
+     * included, so that a reader changing topics or keywords sees what the change does, even after that day's digest.
+     */
+    async selection(subscriberId: string, choices: SelectionChoices, day?: string): Promise<Selection | null> {
+      const date = day ?? (await deps.papers.latestDay())
+      if (!date) return null
+      const window = digestWindow(date, choices.frequency)
+      const chosen = await deps.matches.selectForSubscriber({
+        subscriberId, topics: choices.topics, keywords: choices.keywords, categories: choices.categories, minUpvotes: choices.minUpvotes,
+        limit: SELECTION_COUNTED, includeSent: true, ...window,
+      })
+      const shown = chosen.slice(0, choices.papersPerEmail)
+      const papers = new Map((await deps.papers.findByIds(shown.map((c) => c.paperId))).map((p) => [p.id, p]))
+      return {
+        date, fromDay: window.fromDay, total: chosen.length,
+        papers: shown.flatMap((c) => {
+          const p = papers.get(c.paperId)
+          return p ? [{ title: p.title, url: `${deps.paperPageBase}/papers/${encodeURIComponent(p.id)}`, why: c.matched.join(', ') }] : []
+        }),
+      }
     },
 
     /** The private feed: papers of the subscriber's last 10 digests (at most 100), as Atom or RSS. */

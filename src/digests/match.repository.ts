@@ -27,6 +27,8 @@ export interface MatchInput extends DayWindow {
   categories: string[]
   minUpvotes: number
   limit: number
+  /** Papers already sent to the subscriber too (what their filters select, for the preferences page); never for a digest. */
+  includeSent?: boolean
 }
 
 /** What matching needs from a catalogue topic: its slug (what subscribers store) and name (the reason shown). */
@@ -265,7 +267,7 @@ export function createMatchRepository(sql: Sql, options: { catalogue?: readonly 
   }
 
   /** Each subscriber's ranked papers, from a context read and the window's hits. */
-  async function rankAll(window: DayWindow, context: ContextRow, subs: { id: string; prefs: Preferences }[], everyKeyword: boolean) {
+  async function rankAll(window: DayWindow, context: ContextRow, subs: { id: string; prefs: Preferences }[], everyKeyword: boolean, includeSent = false) {
     const hits = await hitsFor(window, context.fingerprint, subs.flatMap((s) => s.prefs.keywords), everyKeyword)
     const upvotes = new Map(context.papers)
     const sent = new Map<string, Set<string>>()
@@ -280,15 +282,15 @@ export function createMatchRepository(sql: Sql, options: { catalogue?: readonly 
     }
     return subs.map(({ id, prefs }) => ({
       id,
-      papers: rankPapers(prefs, { catalogue, ...hits, upvotes, sent: sent.get(id.toLowerCase()) ?? NONE, taste: tasteOf(id) }),
+      papers: rankPapers(prefs, { catalogue, ...hits, upvotes, sent: includeSent ? NONE : sent.get(id.toLowerCase()) ?? NONE, taste: tasteOf(id) }),
     }))
   }
 
   return {
-    /** Ranked papers for one subscriber: upvotes, then relevance, then id; never one already sent to them. */
+    /** Ranked papers for one subscriber: upvotes, then relevance, then id; never one already sent to them (unless asked). */
     async selectForSubscriber(input: MatchInput): Promise<MatchedPaper[]> {
       const context = await readContext(input, [input.subscriberId], false)
-      const [only] = await rankAll(input, context, [{ id: input.subscriberId, prefs: input }], false)
+      const [only] = await rankAll(input, context, [{ id: input.subscriberId, prefs: input }], false, input.includeSent)
       return only!.papers
     },
 

@@ -5,6 +5,8 @@ import { Preferences, PreferencesBody, PreferencesForm } from '../subscribers/su
 import { ARXIV_CATEGORIES, COMMON_CATEGORIES } from '../arxiv/categories.ts'
 import { TOPICS_BY_GROUP } from '../topics/catalogue.ts'
 import { TokenParams } from './confirm.routes.ts'
+import { SELECTION_COUNTED, type Selection } from '../digests/digest.service.ts'
+import { dateLabel } from '../digests/schedule.ts'
 import type { RouteDeps } from './route-deps.ts'
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'].map((name, value) => ({ name, value }))
@@ -13,10 +15,20 @@ const TIMEZONES = Intl.supportedValuesOf('timeZone')
 const SMALL_BODY = 32 * 1024
 const COMMON = COMMON_CATEGORIES.map((code) => ({ code, name: ARXIV_CATEGORIES[code]! }))
 
+/** What the preferences page says above the papers a reader's choices select. */
+function selectionSummary(s: Selection, prefs: { frequency: string; topics: string[]; keywords: string[]; categories: string[] }): string {
+  const when = prefs.frequency === 'weekly' ? `In the week to ${dateLabel(s.date)}` : `On ${dateLabel(s.date)}`
+  const what = prefs.topics.length + prefs.keywords.length + prefs.categories.length === 0 ? 'the whole trending list (no topics, categories or filters chosen) holds' : 'your topics, categories and filters select'
+  if (s.total === 0) return `${when}, the latest papers, ${what} no paper: a digest of such a day would have nothing to send.`
+  const count = s.total >= SELECTION_COUNTED ? `over ${SELECTION_COUNTED - 1} papers` : s.total === 1 ? '1 paper' : `${s.total} papers`
+  const first = s.papers.length < s.total ? `; an email holds the first ${s.papers.length}` : ''
+  return `${when}, the latest papers, ${what} ${count} (papers already sent to you included)${first}:`
+}
+
 export const preferencesRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { deps }) => {
   const page = async (token: string, saved: boolean, notice: string | null = null) => {
     const { preferences, subscriberId } = await deps.subscriberService.getPreferences(token)
-    const taught = await deps.feedbackService.summary(subscriberId)
+    const [taught, selection] = await Promise.all([deps.feedbackService.summary(subscriberId), deps.digestService.selection(subscriberId, preferences)])
     return deps.pages.render('preferences', {
       title: 'Your preferences',
       prefs: preferences,
@@ -33,6 +45,7 @@ export const preferencesRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, {
       resubscribeAction: `/preferences/${token}/resubscribe`,
       eraseAction: `/preferences/${token}/delete`,
       taught: taught && { votes: taught.votes, more: taught.more.join(', '), less: taught.less.join(', ') },
+      selection: selection && { ...selection, summary: selectionSummary(selection, preferences) },
       forgetAction: `/preferences/${token}/forget`,
       exportUrl: `/api/preferences/${token}/export`,
       unsubscribeUrl: deps.links.unsubscribe(subscriberId),

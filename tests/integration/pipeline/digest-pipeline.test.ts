@@ -5,7 +5,7 @@ import { createMatchRepository } from '../../../src/digests/match.repository.ts'
 import { createDeliveryRepository } from '../../../src/email/outbox/delivery.repository.ts'
 import { createDeliveryService } from '../../../src/email/outbox/delivery.service.ts'
 import { createRenderer } from '../../../src/email/rendering/render.ts'
-import { addDays, weekday } from '../../../src/digests/schedule.ts'
+import { addDays, digestWindow, weekday } from '../../../src/digests/schedule.ts'
 import { emailHash } from '../../../src/subscribers/email-address.ts'
 import { pauseEveryoneElse, relabelledListing, uniqueDay, JULY_31, JUNE_12, untilEditionSettled } from '../../helpers/papers.ts'
 import { anEmail, buildTestApp, type TestApp } from '../../helpers/test-app.ts'
@@ -327,6 +327,29 @@ describe('a day of papers, end to end', () => {
     // the job's retry
     expect(await service(renderer).sendBatch(ids)).toMatchObject({ sent: ids.length, 'not-claimed': 0 })
     for (const s of subscribers) expect(t.smtp.to(s.email)).toHaveLength(1)
+  })
+
+  it('shows what a reader\'s choices select on a day: every match counted, an email\'s worth with reasons, sent ones included', async () => {
+    const day = uniqueDay()
+    await t.deps.ingestService.ingestFile((await relabelledListing(JUNE_12, day)).file)
+    const reader = await aSubscriber({ topics: ['agents'], papersPerEmail: 2 })
+    const choices = { topics: ['agents'], keywords: [], categories: [], minUpvotes: 0, papersPerEmail: 2, frequency: 'daily' as const }
+    const before = (await t.deps.digestService.selection(reader.id, choices, day))!
+    expect(before.date).toBe(day)
+    expect(before.papers).toHaveLength(2)
+    expect(before.total).toBeGreaterThan(2)
+    for (const p of before.papers) expect(p.why).toContain('Agents')
+    // the first paper goes out to the reader: a digest never selects it again, the preferences page still shows it
+    const firstId = decodeURIComponent(before.papers[0]!.url.split('/papers/')[1]!)
+    const deliveryId = (await createDigestRepository(t.prisma, 'paperboy.test').createDigestDelivery(reader.id, day))!
+    await t.prisma.delivery.update({ where: { id: deliveryId }, data: { status: 'sent', paperIds: [firstId] } })
+    const digest = await createMatchRepository(t.deps.pool).selectForSubscriber({ subscriberId: reader.id, ...choices, limit: 50, ...digestWindow(day, 'daily') })
+    expect(digest.map((m) => m.paperId)).not.toContain(firstId)
+    expect(await t.deps.digestService.selection(reader.id, choices, day)).toEqual(before)
+    // a weekly reader's window is the week to that day; choices nothing matches select nothing
+    expect((await t.deps.digestService.selection(reader.id, { ...choices, frequency: 'weekly' }, day))!.fromDay).toBe(addDays(day, -6))
+    const none = (await t.deps.digestService.selection(reader.id, { ...choices, topics: [], keywords: ['zyxwvut'] }, day))!
+    expect(none).toMatchObject({ total: 0, papers: [] })
   })
 
   it('keeps every other email\'s outcome when one lane of a batch fails: sent marked sent, a 5xx bounced, a 4xx back to failed', async () => {

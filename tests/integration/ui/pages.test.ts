@@ -2,6 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { contrastFailures, horizontalOverflow, launchBrowser, screenshot } from '../../helpers/browser.ts'
 import { digestEmail } from '../../helpers/emails.ts'
+import { JUNE_12, relabelledListing, uniqueDay } from '../../helpers/papers.ts'
 import { anEmail, buildTestApp, type TestApp } from '../../helpers/test-app.ts'
 
 /**
@@ -126,6 +127,8 @@ async function tabTo(label: RegExp, limit = 80) {
 
 describe('the pages in a browser', () => {
   it('signs up with the keyboard, confirms from the email, changes preferences and unsubscribes', async () => {
+    // a day of papers, so the preferences page has a selection to show
+    await t.deps.ingestService.ingestFile((await relabelledListing(JUNE_12, uniqueDay())).file)
     // A long address without hyphens: it must wrap on a 320 px screen, not push the page sideways.
     const email = `readerwithaverylongaddress${anEmail('').replace(/[^a-z0-9@.]/g, '')}`
 
@@ -205,6 +208,13 @@ describe('the pages in a browser', () => {
     expect(await page.getByLabel(/^Other categories/).inputValue()).toBe('q-bio.NC')
     expect(await page.getByLabel('How often').inputValue()).toBe('weekly')
     await checkLayout('preferences-saved')
+    // what the saved choices select on the latest day of papers (whichever test's it is): at most an email's worth,
+    // each paper with a reason among the choices
+    const selection = page.locator('#selection')
+    expect(await selection.locator('p').first().textContent()).toMatch(/^In the week to .+, the latest papers, your topics, categories and filters select/)
+    const reasons = await selection.locator('li small').allTextContents()
+    expect(reasons.length).toBeLessThanOrEqual(7)
+    for (const why of reasons) expect(why).toMatch(/^Why: .*(LLM reasoning|Robotics|cs\.RO|q-bio\.NC|world model|RL|reinforcement learning)/)
     expect(await t.prisma.subscriber.findUniqueOrThrow({ where: { email } })).toMatchObject({
       status: 'active',
       topics: ['llm-reasoning', 'robotics'],
