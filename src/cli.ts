@@ -32,6 +32,8 @@ class UsageError extends Error {}
 /** Worth trying again: the exit code sendmail-compatible MTAs take as "keep the message and retry" (EX_TEMPFAIL). */
 class TryLater extends Error {}
 const EX_TEMPFAIL = 75
+/** A file could not be read (sysexits' EX_IOERR): `report` goes on with the others, then says so. */
+const EX_IOERR = 74
 
 const out = (line: string) => process.stdout.write(`${line}\n`)
 
@@ -94,7 +96,14 @@ async function main(argv: string[]): Promise<void> {
     if (!parsed.ok) throw new UsageError(`email ${parsed.reason}`)
   }
 
-  const config = loadConfig()
+  let config: ReturnType<typeof loadConfig>
+  try {
+    config = loadConfig()
+  } catch (error) {
+    // a report piped in by an MTA stays queued there while the operator mends the configuration
+    if (command === 'report' && error instanceof ConfigError) throw new TryLater(`report not recorded: ${error.message}; try again later`)
+    throw error
+  }
   // The service's modules load only now: bad arguments are answered at once.
   const [{ boot }, { createDeps }, { startWorkers }] = await Promise.all([
     import('./runtime/boot.ts'),
@@ -174,14 +183,17 @@ async function main(argv: string[]): Promise<void> {
         break
       case 'report': {
         const files = positionals.slice(1)
+        const unread: string[] = []
         for (const file of files.length > 0 ? files : ['-']) {
           const name = file === '-' ? 'standard input' : file
-          // a message that cannot be read or is no report is answered and skipped: mailing it again would not help
           let raw: Buffer
           try {
             raw = file === '-' ? await buffer(process.stdin) : await readFile(file)
           } catch (error) {
+            // standard input is an MTA's pipe: it keeps the message and tries again; a file is kept for another run
+            if (file === '-') throw new TryLater(`standard input not read (${(error as Error).message}); try again later`)
             out(`${name}: not read (${(error as Error).message})`)
+            unread.push(name)
             continue
           }
           let result: Awaited<ReturnType<Deps['mailEventService']['handleReport']>>
@@ -198,6 +210,7 @@ async function main(argv: string[]): Promise<void> {
           const recorded = Object.entries(result.recorded).map(([outcome, n]) => `${outcome} ${n}`).join(', ')
           out(`${name}: ${recorded ? `recorded: ${recorded}` : 'nothing recorded'}${result.note ? ` (${result.note})` : ''}`)
         }
+        if (unread.length > 0) process.exitCode = EX_IOERR
         break
       }
     }
@@ -208,7 +221,8 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).then(
-  () => process.exit(0),
+  // with the exit code a command set, if any (`report`: a file it could not read)
+  () => process.exit(),
   (error: unknown) => {
     if (error instanceof UsageError || error instanceof ConfigError || (error as Error).name === 'TypeError' && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`paperboy cli: ${(error as Error).message}\n\n${USAGE}\n`)

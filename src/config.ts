@@ -40,6 +40,9 @@ export const ConfigSchema = z.object({
     .string()
     .regex(/^(?:[^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/, 'must look like "Name <addr@example.org>"')
     .default('Paperboy <digest@localhost>'),
+  // The envelope's sender, where mail servers send their reports (bounces) back: a mailbox of its own, piped to
+  // `cli report`, keeps them apart from readers' replies to MAIL_FROM.
+  MAIL_RETURN_PATH: z.string().regex(/^[^\s<>@]+@[^\s<>@]+$/, 'must be a bare address like bounces@example.org').optional(),
   HF_API_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
     .default('https://huggingface.co')

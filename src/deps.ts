@@ -86,7 +86,7 @@ export async function createDeps(config: Config, runtime: Runtime, logger: Logge
   await connectRedis(redis, config.REDIS_URL)
   const queuePrefix = runtime.queuePrefix ?? config.QUEUE_PREFIX
   const queues = createQueues(redis, queuePrefix, runtime.retryDelayMs)
-  const mailer = runtime.mailer ?? createSmtpMailer(runtime.smtpUrl, { dkim: await dkimOptions(config) })
+  const mailer = runtime.mailer ?? createSmtpMailer(runtime.smtpUrl, { dkim: await dkimOptions(config), ...(config.MAIL_RETURN_PATH ? { returnPath: config.MAIL_RETURN_PATH } : {}) })
   const renderer = await createRenderer()
   const pages = createPages()
   const links = createLinks(config.PUBLIC_URL, runtime.appSecret)

@@ -69,17 +69,17 @@ export function createMailEventRepository(pool: pg.Pool, policy: SoftBouncePolic
 
   return {
     /**
-     * The address a message of this installation went to, by its Message-ID (`<delivery id@domain>`, as the outbox
-     * makes them); null when no delivery has that Message-ID.
+     * The delivery a message of this installation was, and the address it went to, by its Message-ID (`<delivery
+     * id@domain>`, as the outbox makes them); null when no delivery has that Message-ID.
      */
-    async sentTo(messageId: string): Promise<string | null> {
+    async sentTo(messageId: string): Promise<{ deliveryId: string; email: string } | null> {
       const id = /^<([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})@[^<>\s]+>$/i.exec(messageId.trim())?.[1]
       if (!id) return null
-      const { rows } = await pool.query<{ email: string }>(
-        `SELECT s.email FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id WHERE d.id = $1 AND d.message_id = $2`,
+      const { rows } = await pool.query<{ id: string; email: string }>(
+        `SELECT d.id::text AS id, s.email FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id WHERE d.id = $1 AND d.message_id = $2`,
         [id.toLowerCase(), messageId.trim()],
       )
-      return rows[0]?.email ?? null
+      return rows[0] ? { deliveryId: rows[0].id, email: rows[0].email } : null
     },
 
     /** Records the events (all or none) and applies each new one; says what each did. */

@@ -135,26 +135,30 @@ export function createMailEventService(deps: Deps) {
     /**
      * A report mailed back to the sender (a bounce from a mail server, a complaint from a feedback loop), one message
      * as received. It counts only when it returns a message this installation sent (its Message-ID names a delivery,
-     * which a stranger cannot guess): then its events are recorded for the address that delivery went to, once
-     * however often the report arrives. Anything else changes nothing and says why in `note`.
+     * which a stranger cannot guess), and then as one event of that delivery, for the address it went to: its worst
+     * outcome (a report may list many recipients; one delivery bounces once however many reports say so, or however
+     * often one arrives). A hard failure of another address than the one the message went to (a forward, an alias's
+     * member) counts as soft: the reader's own mailbox did not say no. Anything else changes nothing and says why.
      */
     async handleReport(raw: Buffer): Promise<WebhookResult> {
       const report = await readMailReport(raw)
-      const sentTo = report.aboutMessageId ? await deps.events.sentTo(report.aboutMessageId) : null
-      if (!sentTo) {
+      const sent = report.aboutMessageId ? await deps.events.sentTo(report.aboutMessageId) : null
+      if (!sent) {
         return { recorded: {}, note: report.aboutMessageId ? `about ${report.aboutMessageId}, which this installation did not send` : 'returns no Message-ID to check it against' }
       }
-      const occurredAt = report.occurredAt ?? now()
-      const events: MailEvent[] = report.recipients.map((r) => ({
-        provider: 'report',
-        // per report and recipient: the same report mailed twice is one event
-        eventId: createHash('sha256').update(`${report.reportId}\n${r.recipient.toLowerCase()}`).digest('hex'),
-        kind: r.kind,
-        // the address the message went to, which a forwarding mailbox may report under another name
-        email: sentTo,
-        occurredAt,
-        detail: r.detail,
+      const kinds = report.recipients.map((r) => ({
+        ...r,
+        kind: r.kind === 'hard_bounce' && r.recipient.toLowerCase() !== sent.email.toLowerCase() ? ('soft_bounce' as const) : r.kind,
       }))
+      const worst = kinds.find((r) => r.kind === 'complaint') ?? kinds.find((r) => r.kind === 'hard_bounce') ?? kinds[0]
+      const events: MailEvent[] = worst ? [{
+        provider: 'report',
+        eventId: createHash('sha256').update(`${sent.deliveryId}\n${worst.kind}`).digest('hex'),
+        kind: worst.kind,
+        email: sent.email,
+        occurredAt: report.occurredAt ?? now(),
+        detail: worst.detail,
+      }] : []
       const result = await record('report', events)
       return report.ignored.length > 0 ? { ...result, note: `ignored: ${report.ignored.join('; ')}` } : result
     },

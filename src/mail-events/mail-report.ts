@@ -41,10 +41,24 @@ const COMPLAINTS = new Set(['abuse', 'fraud'])
 
 const decode = (content: ArrayBuffer | Uint8Array | string) => (typeof content === 'string' ? content : new TextDecoder().decode(content))
 
+// Control characters (an escape sequence for the operator's terminal, a line break for a log) are never kept.
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]+/g
+
 /** A block of header-like fields (a DSN's per-message or per-recipient group), by lower-case name, unfolded. */
 async function fields(block: string): Promise<Map<string, string>> {
   const parsed = await PostalMime.parse(`${block.trim()}\r\n\r\n`)
-  return new Map(parsed.headers.map((h) => [h.key, h.value.replace(/\s+/g, ' ').trim()]))
+  return new Map(parsed.headers.map((h) => [h.key, h.value.replace(CONTROLS, ' ').replace(/\s+/g, ' ').trim()]))
+}
+
+/**
+ * Whether a failure is for now rather than for good. By its status class, except where the class says little: Exim
+ * reports every failure as 5.0.0, a retry timeout (a server down for days) included; then the SMTP reply in the
+ * diagnostic (4xx) or Exim's own words decide.
+ */
+function isTemporary(code: string, diagnostic: string | undefined): boolean {
+  if (code.startsWith('4')) return true
+  if (!/^5\.0\.0$/.test(code) || !diagnostic) return false
+  return /^smtp;\s*4\d\d\b/i.test(diagnostic) || /retry time ?out exceeded/i.test(diagnostic)
 }
 
 /** "rfc822; someone@example.org" → "someone@example.org" (RFC 3464 address-type; value). */
@@ -61,7 +75,8 @@ export async function readMailReport(raw: Buffer | string): Promise<MailReport> 
   const contentType = message.headers.find((h) => h.key === 'content-type')?.value ?? ''
   const reportType = /^\s*multipart\/report\b/i.test(contentType) ? /report-type\s*=\s*"?([\w-]+)/i.exec(contentType)?.[1]?.toLowerCase() : undefined
   const part = (type: string) => message.attachments.find((a) => a.mimeType.toLowerCase() === type)
-  const status = reportType === 'delivery-status' ? part('message/delivery-status') ?? part('message/global-delivery-status') : undefined
+  // RFC 6533's reports for internationalised mail say "global-delivery-status" throughout
+  const status = reportType === 'delivery-status' || reportType === 'global-delivery-status' ? part('message/delivery-status') ?? part('message/global-delivery-status') : undefined
   const feedback = reportType === 'feedback-report' ? part('message/feedback-report') : undefined
   if (!status && !feedback) throw new NotAReport(reportType ? `a ${reportType} report without its report part` : 'not a delivery status notification or a feedback report')
 
@@ -78,7 +93,8 @@ export async function readMailReport(raw: Buffer | string): Promise<MailReport> 
     for (const block of perRecipient) {
       const f = await fields(block)
       const recipient = address(f.get('final-recipient')) ?? address(f.get('original-recipient'))
-      const action = (f.get('action') ?? '').toLowerCase()
+      // "failed (permanent)": a comment may follow the action
+      const action = (f.get('action') ?? '').replace(/\(.*$/, '').trim().toLowerCase()
       const code = /^([245])\.\d{1,3}\.\d{1,3}/.exec(f.get('status') ?? '')?.[0]
       if (!recipient) {
         ignored.push('a recipient group without a recipient')
@@ -89,15 +105,18 @@ export async function readMailReport(raw: Buffer | string): Promise<MailReport> 
         ignored.push(`${recipient}: ${action || 'no action'}${code ? ` ${code}` : ''}`)
         continue
       }
-      const diagnostic = f.get('diagnostic-code')?.replace(/^[^;]*;\s*/, '')
-      recipients.push({ recipient, kind: code.startsWith('5') ? 'hard_bounce' : 'soft_bounce', detail: [code, diagnostic].filter(Boolean).join(' ').slice(0, 300) })
+      const diagnostic = f.get('diagnostic-code')
+      recipients.push({
+        recipient, kind: isTemporary(code, diagnostic) ? 'soft_bounce' : 'hard_bounce',
+        detail: [code, diagnostic?.replace(/^[^;]*;\s*/, '')].filter(Boolean).join(' ').slice(0, 300),
+      })
     }
   } else if (feedback) {
     const f = await fields(decode(feedback.content))
     const type = (f.get('feedback-type') ?? '').toLowerCase()
     occurredAt = dateOf(f.get('arrival-date') ?? f.get('received-date')) ?? occurredAt
     // the complaining recipient: as the report names it, else as the returned copy was addressed
-    const recipient = address(f.get('original-rcpt-to')) ?? original?.to?.[0]?.address
+    const recipient = address(f.get('original-rcpt-to')) ?? original?.to?.[0]?.address?.replace(CONTROLS, '')
     if (!COMPLAINTS.has(type)) ignored.push(`feedback of type ${type || 'none'}`)
     else if (!recipient) ignored.push('a complaint that names no recipient')
     else recipients.push({ recipient, kind: 'complaint', detail: `feedback: ${type}` })

@@ -2,6 +2,8 @@ import { simpleParser, type ParsedMail } from 'mailparser'
 import { SMTPServer } from 'smtp-server'
 
 export interface CapturedMessage {
+  /** The envelope's sender (MAIL FROM): where reports of the message go back to. */
+  envelopeFrom: string
   envelopeTo: string[]
   raw: string
   parsed: ParsedMail
@@ -59,7 +61,8 @@ export async function startSmtpSink() {
           return callback(error)
         }
         const raw = Buffer.concat(chunks).toString('utf8')
-        messages.push({ envelopeTo: session.envelope.rcptTo.map((r) => r.address), raw, parsed: await simpleParser(raw) })
+        const from = session.envelope.mailFrom
+        messages.push({ envelopeFrom: from ? from.address : '', envelopeTo: session.envelope.rcptTo.map((r) => r.address), raw, parsed: await simpleParser(raw) })
         callback()
         for (const w of waiters.splice(0)) w()
       })

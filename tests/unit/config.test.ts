@@ -34,6 +34,7 @@ describe('loadConfig', () => {
     ['APP_SECRET', 'short'],
     ['ADMIN_TOKEN', 'short'],
     ['MAIL_FROM', 'nobody'],
+    ['MAIL_RETURN_PATH', 'Bounces <bounces@example.org>'],
     ['DIGEST_SEND_HOUR', '24'],
     ['DIGEST_TIMEZONE', 'Mars/Base'],
     ['NODE_ENV', 'staging'],

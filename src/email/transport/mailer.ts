@@ -15,7 +15,7 @@ export function classifySmtpError(error: unknown): 'permanent' | 'transient' {
  * is signed. (nodemailer's own transport, which builds quoted-printable bodies with streaming encoders, several times
  * slower per message, is no longer a second path: the tests keep it as the reference the built messages match.)
  */
-export function createSmtpMailer(smtpUrl: string, options: { maxConnections?: number; dkim?: DkimOptions } = {}): Mailer {
+export function createSmtpMailer(smtpUrl: string, options: { maxConnections?: number; dkim?: DkimOptions; returnPath?: string } = {}): Mailer {
   const pool = createSmtpPool(smtpUrl, {
     maxConnections: options.maxConnections ?? 5,
     connectionTimeout: 10_000,
@@ -27,7 +27,8 @@ export function createSmtpMailer(smtpUrl: string, options: { maxConnections?: nu
   return {
     async send(message) {
       const raw = buildRawMessage(message, new Date(), heads)
-      const { response } = await pool.send({ from: envelopeAddress(message.from), to: [message.to] }, raw)
+      // the envelope's sender gets the mail servers' reports: the return path when one is set, else the From address
+      const { response } = await pool.send({ from: options.returnPath ?? envelopeAddress(message.from), to: [message.to] }, raw)
       return { messageId: message.messageId, response }
     },
     close: () => pool.close(),

@@ -107,7 +107,8 @@ describe('the operator CLI', { timeout: 300_000 }, () => {
     const id = randomUUID()
     await prisma.delivery.create({ data: { id, kind: 'confirmation', status: 'sent', subscriberId: subscriber.id, messageId: `<${id}@paperboy.test>` } })
     const dsn = (await readFile(path.join(ROOT, 'tests/fixtures/mail-reports/postfix-hard-bounce.eml'), 'utf8'))
-      .replaceAll('<abc123@paperboy.example.org>', `<${id}@paperboy.test>`).replace(/^Message-Id: .*$/m, `Message-Id: <${randomUUID()}@mx.example.net>`)
+      .replaceAll('<abc123@paperboy.example.org>', `<${id}@paperboy.test>`).replaceAll('reader@example.com', subscriber.email)
+      .replace(/^Message-Id: .*$/m, `Message-Id: <${randomUUID()}@mx.example.net>`)
     const file = path.join(tmpdir(), `paperboy-dsn-${randomUUID()}.eml`)
     await writeFile(file, dsn)
     try {
@@ -122,6 +123,12 @@ describe('the operator CLI', { timeout: 300_000 }, () => {
       expect(r.stdout).toContain(`${file}: recorded: suppressed 1`)
       expect(r.stdout).toContain(`${ooo}: nothing recorded: not a delivery status notification or a feedback report`)
       expect((await prisma.subscriber.findUniqueOrThrow({ where: { id: subscriber.id } })).status).toBe('bounced')
+      // a file it cannot read: the others are read, and the exit code says one was not (EX_IOERR), so a script keeps it
+      const missing = path.join(tmpdir(), `paperboy-missing-${randomUUID()}.eml`)
+      const partly = await cli('report', missing, file)
+      expect(partly.code).toBe(74)
+      expect(partly.stdout).toContain(`${missing}: not read`)
+      expect(partly.stdout).toContain(`${file}: recorded: duplicate 1`)
     } finally {
       await rm(file, { force: true })
     }

@@ -292,12 +292,28 @@ describe('reports mailed back to the sender (RFC 3464 bounces, ARF complaints)',
     Buffer.from((await fixture(name)).replaceAll('<abc123@paperboy.example.org>', about.messageId).replaceAll('reader@example.com', recipient)
       .replace(/^Message-I[dD]: .*$/m, `Message-ID: ${reportId}`))
 
-  it('suppresses a hard bounce of a message it sent, once however often the report comes, for the address it went to', async () => {
+  it('suppresses a hard bounce of a message it sent, once however often and by however many reports it comes', async () => {
     const a = await sentTo('report-hard')
-    const raw = await report('postfix-hard-bounce.eml', a, 'forwarded-to@example.net')
+    const raw = await report('postfix-hard-bounce.eml', a, a.email)
     expect(await t.deps.mailEventService.handleReport(raw)).toEqual({ recorded: { suppressed: 1 } })
     expect(await t.deps.mailEventService.handleReport(raw)).toEqual({ recorded: { duplicate: 1 } })
+    // another server's report of the same delivery
+    expect(await t.deps.mailEventService.handleReport(await report('postfix-hard-bounce.eml', a, a.email))).toEqual({ recorded: { duplicate: 1 } })
     expect(await state(a.email)).toEqual({ status: 'bounced', suppressed: 'bounce', events: 1 })
+  })
+
+  it('counts one event a delivery however many recipients a report lists, and another address\'s hard failure as soft', async () => {
+    // a forward or an alias's member failed for good: the reader's own mailbox did not say no
+    const a = await sentTo('report-forwarded')
+    expect(await t.deps.mailEventService.handleReport(await report('postfix-hard-bounce.eml', a, 'forwarded-to@example.net'))).toEqual({ recorded: { counted: 1 } })
+    expect(await state(a.email)).toEqual({ status: 'active', suppressed: null, events: 1 })
+    // three failed groups in one report (the soft-bounce limit is 3): one soft bounce, not a suppression
+    const b = await sentTo('report-many')
+    const group = (n: number) => `Final-Recipient: rfc822; ${b.email}\nAction: failed\nStatus: 4.2.2\nDiagnostic-Code: smtp; 452 4.2.2 Mailbox full (${n})\n`
+    const many = (await report('postfix-hard-bounce.eml', b, b.email)).toString()
+      .replace(/Final-Recipient: [^]*?mailbox table\n/, [1, 2, 3].map(group).join('\n'))
+    expect(await t.deps.mailEventService.handleReport(Buffer.from(many))).toEqual({ recorded: { counted: 1 } })
+    expect(await state(b.email)).toEqual({ status: 'active', suppressed: null, events: 1 })
   })
 
   it('counts a given-up message as a soft bounce and ignores a delay; unsubscribes on an abuse report', async () => {

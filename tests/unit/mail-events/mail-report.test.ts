@@ -20,13 +20,34 @@ describe('readMailReport', () => {
     })
   })
 
-  it('counts a message given up on after retries (4.x.x, failed) as a soft bounce; a delay is not a bounce yet', async () => {
+  it('counts a message given up on after retries as a soft bounce (Exim says 5.0.0 for it); a delay is not a bounce yet', async () => {
     const report = await readMailReport(await fixture('exim-gave-up-and-delayed.eml'))
     expect(report.aboutMessageId).toBe(ABOUT)
-    expect(report.recipients).toEqual([{ recipient: 'reader@example.com', kind: 'soft_bounce', detail: '4.4.7 retry timeout exceeded' }])
+    expect(report.recipients).toEqual([{ recipient: 'reader@example.com', kind: 'soft_bounce', detail: '5.0.0 retry timeout exceeded' }])
     expect(report.ignored).toEqual(['other@example.com: delayed 4.2.2'])
     // no Arrival-Date: the report's own date
     expect(report.occurredAt).toEqual(new Date('2026-08-05T07:12:44Z'))
+  })
+
+  it('reads a failure by its status class, or by the SMTP reply where the class says little (x.0.0)', async () => {
+    const postfix = (await fixture('postfix-hard-bounce.eml')).toString()
+    const withStatus = (status: string, diagnostic: string) =>
+      readMailReport(postfix.replace('Status: 5.1.1', `Status: ${status}`).replace(/Diagnostic-Code: smtp; 550 5\.1\.1 [^]*?mailbox table\n/, `Diagnostic-Code: ${diagnostic}\n`))
+    const kind = async (status: string, diagnostic: string) => (await withStatus(status, diagnostic)).recipients[0]?.kind
+    expect(await kind('4.2.2', 'smtp; 452 4.2.2 Mailbox full')).toBe('soft_bounce')
+    expect(await kind('5.0.0', 'smtp; 452 Mailbox full')).toBe('soft_bounce')
+    expect(await kind('5.0.0', 'smtp; 550 No such user')).toBe('hard_bounce')
+    expect(await kind('5.2.2 (over quota)', 'smtp; 552 5.2.2 Over quota')).toBe('hard_bounce')
+    // a comment after the action; control characters never kept
+    const commented = await readMailReport(postfix.replace('Action: failed', 'Action: failed (permanent)').replace('Recipient address\n    rejected', 'Recipient address \u001b[31m\n    rejected'))
+    expect(commented.recipients[0]).toMatchObject({ kind: 'hard_bounce' })
+    expect(commented.recipients[0]!.detail).not.toMatch(/[\u0000-\u001f]/)
+  })
+
+  it('reads the reports of internationalised mail (RFC 6533: global-delivery-status)', async () => {
+    const global = (await fixture('postfix-hard-bounce.eml')).toString()
+      .replace('report-type=delivery-status', 'report-type=global-delivery-status').replace('Content-Type: message/delivery-status', 'Content-Type: message/global-delivery-status')
+    expect((await readMailReport(global)).recipients).toMatchObject([{ recipient: 'reader@example.com', kind: 'hard_bounce' }])
   })
 
   it('records nothing for a success notification', async () => {
