@@ -17,18 +17,26 @@ const COMMON = COMMON_CATEGORIES.map((code) => ({ code, name: ARXIV_CATEGORIES[c
 
 /** What the preferences page says above the papers a reader's choices select. */
 function selectionSummary(s: Selection, prefs: { frequency: string; topics: string[]; keywords: string[]; categories: string[] }): string {
-  const when = prefs.frequency === 'weekly' ? `In the week to ${dateLabel(s.date)}` : `On ${dateLabel(s.date)}`
+  // a digest's window: the day and the one before for a daily digest (late papers), the week for a weekly one
+  const when = prefs.frequency === 'weekly' ? `In the latest week of papers, to ${dateLabel(s.date)}` : `In the latest papers, of ${dateLabel(s.fromDay)} and ${dateLabel(s.date)}`
   const what = prefs.topics.length + prefs.keywords.length + prefs.categories.length === 0 ? 'the whole trending list (no topics, categories or filters chosen) holds' : 'your topics, categories and filters select'
-  if (s.total === 0) return `${when}, the latest papers, ${what} no paper: a digest of such a day would have nothing to send.`
+  if (s.total === 0) return `${when}, ${what} no paper: a digest of such days would have nothing to send.`
   const count = s.total >= SELECTION_COUNTED ? `over ${SELECTION_COUNTED - 1} papers` : s.total === 1 ? '1 paper' : `${s.total} papers`
-  const first = s.papers.length < s.total ? `; an email holds the first ${s.papers.length}` : ''
-  return `${when}, the latest papers, ${what} ${count} (papers already sent to you included)${first}:`
+  const first = s.papers.length < s.total ? `; the first ${s.papers.length}, in your digest's order` : ''
+  return `${when}, ${what} ${count} (papers already sent to you included)${first}:`
 }
 
 export const preferencesRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { deps }) => {
   const page = async (token: string, saved: boolean, notice: string | null = null) => {
     const { preferences, subscriberId } = await deps.subscriberService.getPreferences(token)
-    const [taught, selection] = await Promise.all([deps.feedbackService.summary(subscriberId), deps.digestService.selection(subscriberId, preferences)])
+    const [taught, selection] = await Promise.all([
+      deps.feedbackService.summary(subscriberId),
+      // an extra, not the page: when it fails the page still shows, and saves, without it
+      deps.digestService.selection(subscriberId, preferences).catch((error: unknown) => {
+        app.log.warn({ event: 'preferences.selection_failed', err: error }, 'the selection preview failed; the page shows without it')
+        return null
+      }),
+    ])
     return deps.pages.render('preferences', {
       title: 'Your preferences',
       prefs: preferences,

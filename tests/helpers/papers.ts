@@ -34,6 +34,12 @@ export async function relabelledListing(fixture: string, day: string, tag = rand
 export const USED_YEARS_DIR = path.resolve(import.meta.dirname, '../../.data/test-used-years')
 
 /**
+ * The latest papers-day of any test run: later than every uniqueDay, for the one test that reads "the latest day"
+ * (the preferences page's selection); no other test may use it.
+ */
+export const LATEST_DAY = '9999-12-31'
+
+/**
  * A papers-day no other test of this run uses: a far-future year (after the ones match.test.ts draws from) not yet
  * handed out. A year is taken by creating its file exclusively (the global setup empties the folder with the
  * database), because test files run in parallel and share the database but not this module: with a random year
@@ -42,7 +48,8 @@ export const USED_YEARS_DIR = path.resolve(import.meta.dirname, '../../.data/tes
 export function uniqueDay(month = '06', day = '12'): string {
   mkdirSync(USED_YEARS_DIR, { recursive: true })
   for (;;) {
-    const year = String(2200 + Math.floor(Math.random() * 7800))
+    // 9999 is kept for LATEST_DAY
+    const year = String(2200 + Math.floor(Math.random() * 7799))
     try {
       writeFileSync(path.join(USED_YEARS_DIR, year), '', { flag: 'wx' })
     } catch (error) {

@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { contrastFailures, horizontalOverflow, launchBrowser, screenshot } from '../../helpers/browser.ts'
 import { digestEmail } from '../../helpers/emails.ts'
-import { JUNE_12, relabelledListing, uniqueDay } from '../../helpers/papers.ts'
+import { JUNE_12, LATEST_DAY, relabelledListing } from '../../helpers/papers.ts'
 import { anEmail, buildTestApp, type TestApp } from '../../helpers/test-app.ts'
 
 /**
@@ -127,8 +127,8 @@ async function tabTo(label: RegExp, limit = 80) {
 
 describe('the pages in a browser', () => {
   it('signs up with the keyboard, confirms from the email, changes preferences and unsubscribes', async () => {
-    // a day of papers, so the preferences page has a selection to show
-    await t.deps.ingestService.ingestFile((await relabelledListing(JUNE_12, uniqueDay())).file)
+    // the latest day of papers of the whole run, so the preferences page shows its selection from them
+    await t.deps.ingestService.ingestFile((await relabelledListing(JUNE_12, LATEST_DAY)).file)
     // A long address without hyphens: it must wrap on a 320 px screen, not push the page sideways.
     const email = `readerwithaverylongaddress${anEmail('').replace(/[^a-z0-9@.]/g, '')}`
 
@@ -208,13 +208,16 @@ describe('the pages in a browser', () => {
     expect(await page.getByLabel(/^Other categories/).inputValue()).toBe('q-bio.NC')
     expect(await page.getByLabel('How often').inputValue()).toBe('weekly')
     await checkLayout('preferences-saved')
-    // what the saved choices select on the latest day of papers (whichever test's it is): at most an email's worth,
-    // each paper with a reason among the choices
+    // what the saved choices select in the latest week of papers: the selection's papers, with their reasons
+    const saved = await t.prisma.subscriber.findUniqueOrThrow({ where: { email } })
+    const expected = (await t.deps.digestService.selection(saved.id, saved, LATEST_DAY))!
+    expect(expected.papers.length).toBeGreaterThan(0)
     const selection = page.locator('#selection')
-    expect(await selection.locator('p').first().textContent()).toMatch(/^In the week to .+, the latest papers, your topics, categories and filters select/)
-    const reasons = await selection.locator('li small').allTextContents()
-    expect(reasons.length).toBeLessThanOrEqual(7)
-    for (const why of reasons) expect(why).toMatch(/^Why: .*(LLM reasoning|Robotics|cs\.RO|q-bio\.NC|world model|RL|reinforcement learning)/)
+    expect(await selection.locator('p').first().textContent()).toBe(
+      `In the latest week of papers, to Friday, 31 December 9999, your topics, categories and filters select ${expected.total} papers (papers already sent to you included)${expected.total > 7 ? '; the first 7, in your digest\'s order' : ''}:`)
+    expect(await selection.locator('li a').allTextContents()).toEqual(expected.papers.map((p) => p.title))
+    expect(await selection.locator('li small').allTextContents()).toEqual(expected.papers.map((p) => `Why: ${p.why}`))
+    for (const p of expected.papers) expect(p.why).toMatch(/LLM reasoning|Robotics|cs\.RO|q-bio\.NC|world model|RL|reinforcement learning/)
     expect(await t.prisma.subscriber.findUniqueOrThrow({ where: { email } })).toMatchObject({
       status: 'active',
       topics: ['llm-reasoning', 'robotics'],
