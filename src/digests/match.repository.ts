@@ -51,7 +51,8 @@ interface ContextRow {
 /** A window's papers as the topic model, the category filters and readers' tastes read them. */
 interface PaperRow extends PaperTextColumns {
   id: string
-  version: string
+  /** A digest of what the models read of the paper: it changes with its text or categories, not with its upvotes. */
+  textVersion: string
 }
 
 /**
@@ -141,7 +142,8 @@ export function createMatchRepository(sql: Sql, options: { catalogue?: readonly 
   const EVERY_KEYWORD = `SELECT DISTINCT unnest(keywords) AS k FROM subscribers WHERE status = 'active' AND cardinality(keywords) > 0`
 
   const WINDOW_PAPERS = `
-    SELECT id, xmin::text AS version, title, summary, ai_keywords, arxiv_categories, arxiv_primary_category
+    SELECT id, md5(jsonb_build_array(title, summary, ai_keywords, arxiv_categories, arxiv_primary_category)::text) AS "textVersion",
+           title, summary, ai_keywords, arxiv_categories, arxiv_primary_category
     FROM papers WHERE day BETWEEN $1::date AND $2::date`
 
   // One statement, so the fingerprint, the upvotes and the history are of one snapshot. Every insert, update or
@@ -176,8 +178,9 @@ export function createMatchRepository(sql: Sql, options: { catalogue?: readonly 
     return rows[0]!
   }
 
-  // A paper's topics, by id and row version: a daily and a weekly window share most papers, and a paper is only
-  // classified again when its row changes (an ingest, the arXiv lookup).
+  // A paper's topics, by id and what the model reads of it: a daily and a weekly window share most papers, and a paper
+  // is only classified again when its text or categories change (the arXiv lookup, a corrected abstract), not when an
+  // ingest poll brings new upvotes (a weekly window's papers took the API process half a second to classify again).
   const classified = new Map<string, { slug: string; probability: number }[]>()
 
   async function classifyWindow(window: DayWindow): Promise<WindowHits> {
@@ -186,26 +189,26 @@ export function createMatchRepository(sql: Sql, options: { catalogue?: readonly 
     const categoryHits = new Map<string, Hit[]>()
     const papers = new Map<string, { row: PaperRow; topics: { slug: string; probability: number }[] }>()
     for (const p of rows) {
-      const topics = keptOrMade(classified, `${p.id}@${p.version}`, CLASSIFIED_KEPT, () => model.classify(paperTextOf(p)))
+      const topics = keptOrMade(classified, `${p.id}@${p.textVersion}`, CLASSIFIED_KEPT, () => model.classify(paperTextOf(p)))
       papers.set(p.id, { row: p, topics })
       for (const { slug, probability } of topics) (topicHits.get(slug) ?? topicHits.set(slug, []).get(slug)!).push({ paperId: p.id, rank: probability })
       for (const category of p.arxiv_categories) (categoryHits.get(category) ?? categoryHits.set(category, []).get(category)!).push({ paperId: p.id, rank: 1 })
     }
     // asked once per candidate of every reader who voted: a lookup by id in the window, the process-wide cache (by id
-    // and row version, like the topics) only the first time
+    // and text, like the topics) only the first time
     const windowVectors = new Map<string, ReadonlyMap<string, number>>()
     const vectorOf = (paperId: string) => {
       let vector = windowVectors.get(paperId)
       if (vector) return vector
       const paper = papers.get(paperId)
       if (!paper) return NO_TERMS
-      vector = keptOrMade(vectors, `${paperId}@${paper.row.version}`, CLASSIFIED_KEPT, () => paperTerms({ ...paperTextOf(paper.row), topics: paper.topics }).vector)
+      vector = keptOrMade(vectors, `${paperId}@${paper.row.textVersion}`, CLASSIFIED_KEPT, () => paperTerms({ ...paperTextOf(paper.row), topics: paper.topics }).vector)
       windowVectors.set(paperId, vector)
       return vector
     }
     return { topicHits, categoryHits, vectorOf }
   }
-  // Papers as tastes read them, by id and row version, like their topics.
+  // Papers as tastes read them, by id and text, like their topics.
   const vectors = new Map<string, ReadonlyMap<string, number>>()
 
   /**

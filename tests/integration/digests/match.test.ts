@@ -645,6 +645,25 @@ describe('the window\'s hits, kept per process', () => {
     expect(runs.get('match-window-papers')).toBe(4)
   })
 
+  it('classify a paper again when what the model reads of it changes (text, categories), not when its upvotes do', async () => {
+    const classified: string[] = []
+    const counting: TopicModel = { ...titleSaysAgent, classify: (p) => (classified.push(p.title), titleSaysAgent.classify(p)) }
+    const repo = createMatchRepository(pool, { model: counting })
+    const only = (title: string) => classified.filter((t) => t === title).length
+    await papers.upsertMany([paper('hits-e', 'Agents Read Their Mail', 3)])
+    await select({ topics: ['agents'] }, window, repo)
+    expect(only('Agents Read Their Mail')).toBe(1)
+    await papers.upsertMany([paper('hits-e', 'Agents Read Their Mail', 40)])
+    expect(ids(await select({ topics: ['agents'] }, window, repo))[0]).toBe('hits-e')
+    expect(only('Agents Read Their Mail')).toBe(1)
+    await papers.recordArxiv({ found: new Map([[`${RUN}-hits-e`, { categories: ['cs.AI'], primaryCategory: 'cs.AI', comment: null, journalRef: null }]]), missing: [], invalid: [] }, new Date())
+    await select({ topics: ['agents'] }, window, repo)
+    expect(only('Agents Read Their Mail')).toBe(2)
+    await papers.upsertMany([paper('hits-e', 'Agents Read Their Mail Twice', 40)])
+    await select({ topics: ['agents'] }, window, repo)
+    expect(only('Agents Read Their Mail Twice')).toBe(1)
+  })
+
   it('compute a keyword the first time it is asked for, and only then', async () => {
     const { repo, runs } = counted()
     await papers.upsertMany([paper('hits-c', 'Speculative Decoding for Browsing Agents', 5)])
