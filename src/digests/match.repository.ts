@@ -8,6 +8,7 @@ import { paperTerms } from '../taste/paper-terms.ts'
 import { tasteScorer } from '../taste/taste-model.ts'
 import { keywordTerms } from './keyword-terms.ts'
 import { rankPapers, type Hit, type MatchedPaper, type Preferences, type ReaderTaste } from './rank.ts'
+import { textVersionSql } from '../papers/text-version.ts'
 
 export type { MatchedPaper } from './rank.ts'
 
@@ -142,9 +143,8 @@ export function createMatchRepository(sql: Sql, options: { catalogue?: readonly 
   const EVERY_KEYWORD = `SELECT DISTINCT unnest(keywords) AS k FROM subscribers WHERE status = 'active' AND cardinality(keywords) > 0`
 
   const WINDOW_PAPERS = `
-    SELECT id, md5(jsonb_build_array(title, summary, ai_keywords, arxiv_categories, arxiv_primary_category)::text) AS "textVersion",
-           title, summary, ai_keywords, arxiv_categories, arxiv_primary_category
-    FROM papers WHERE day BETWEEN $1::date AND $2::date`
+    SELECT p.id, ${textVersionSql('p')} AS "textVersion", p.title, p.summary, p.ai_keywords, p.arxiv_categories, p.arxiv_primary_category
+    FROM papers p WHERE p.day BETWEEN $1::date AND $2::date`
 
   // One statement, so the fingerprint, the upvotes and the history are of one snapshot. Every insert, update or
   // delete of a paper changes the count or the sum of the row versions' transaction ids (a timestamp would not: two

@@ -45,7 +45,7 @@ export function createFeedbackService(deps: Deps) {
 
   /**
    * The taste a reader's votes teach: each voted paper read as the planning run reads it (topics from the same model),
-   * by id and row version from the process's cache (a paper read afresh costs a millisecond or two; a taste from 200
+   * by id and text version from the process's cache (a paper read afresh costs a millisecond or two; a taste from 200
    * read ones, a millisecond).
    */
   const terms = new Map<string, PaperTerms>()

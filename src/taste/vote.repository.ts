@@ -2,8 +2,9 @@ import type pg from 'pg'
 import { inTransaction } from '../db/transaction.ts'
 import type { PaperTextColumns } from '../topics/text.ts'
 import type { Taste } from './taste-model.ts'
+import { textVersionSql } from '../papers/text-version.ts'
 
-/** A voted paper as relearning reads it: the vote, the paper's text and its row version (what a cache keys on). */
+/** A voted paper as relearning reads it: the vote, the paper's text and its text's version (what a cache keys on). */
 export interface VotedPaperRow extends PaperTextColumns {
   paper_id: string
   version: string
@@ -61,7 +62,7 @@ export function createVoteRepository(pool: pg.Pool) {
           [subscriberId, paperId, vote, at],
         )
         const { rows: voted } = await client.query<VotedPaperRow>(
-          `SELECT v.paper_id, p.xmin::text AS version, v.vote::int AS vote, p.title, p.summary, p.ai_keywords, p.arxiv_categories, p.arxiv_primary_category
+          `SELECT v.paper_id, ${textVersionSql('p')} AS version, v.vote::int AS vote, p.title, p.summary, p.ai_keywords, p.arxiv_categories, p.arxiv_primary_category
            FROM votes v JOIN papers p ON p.id = v.paper_id
            WHERE v.subscriber_id = $1 ORDER BY v.voted_at DESC, v.paper_id LIMIT ${VOTES_LEARNED_FROM}`,
           [subscriberId],
