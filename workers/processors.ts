@@ -29,8 +29,19 @@ export const createIngestProcessor = (ingest: Pick<IngestService, 'ingestDay'>, 
     return results
   }
 
-/** One job looks up every paper waiting for its arXiv metadata (in batches, each passing the shared polite gate). */
-export const createEnrichProcessor = (enrichment: Pick<EnrichmentService, 'enrichOpen'>) => () => enrichment.enrichOpen()
+/**
+ * One job looks up every paper waiting for its arXiv metadata (in batches, each passing the shared polite gate).
+ * `stopping` aborts when the worker closes: a lookup waiting between retries (arXiv down, for minutes) must not hold a
+ * shutdown past its grace. Stopped, the job ends quietly; the papers wait for the next lookup.
+ */
+export const createEnrichProcessor = (enrichment: Pick<EnrichmentService, 'enrichOpen'>, stopping?: AbortSignal) => async () => {
+  try {
+    return await enrichment.enrichOpen(stopping ? { signal: stopping } : {})
+  } catch (error) {
+    if (stopping?.aborted) return { stopped: true }
+    throw error
+  }
+}
 
 export const createPlanProcessor = (digests: Pick<DigestService, 'planDue' | 'sendEdition'>) => (job: Job<JobData[typeof QUEUE.plan]>) =>
   job.data.editionDate ? digests.sendEdition(job.data.editionDate) : digests.planDue()

@@ -43,11 +43,13 @@ export async function startWorkers(deps: Deps, options: WorkerOptions = {}): Pro
     worker.on('error', (error) => log.error({ event: 'worker.error', queue, err: error }, 'worker error'))
     return worker
   }
+  // aborted first when closing: work that would only wait (an arXiv lookup between retries) stops at once
+  const stopping = new AbortController()
   const workers = [
     make(QUEUE.send, createSendProcessor(deps.deliveryService), options.sendConcurrency ?? deps.config.SEND_CONCURRENCY),
     make(QUEUE.plan, createPlanProcessor(deps.digestService), 1),
     make(QUEUE.ingest, createIngestProcessor(deps.ingestService, log), 1),
-    ...(deps.config.ARXIV_LOOKUP ? [make(QUEUE.enrich, createEnrichProcessor(deps.enrichmentService), 1)] : []),
+    ...(deps.config.ARXIV_LOOKUP ? [make(QUEUE.enrich, createEnrichProcessor(deps.enrichmentService, stopping.signal), 1)] : []),
   ]
 
   // One lookup at a time across every worker: two would ask arXiv about the same papers (the shared gate spaces their
@@ -75,6 +77,7 @@ export async function startWorkers(deps: Deps, options: WorkerOptions = {}): Pro
   return {
     async close() {
       clearInterval(timer)
+      stopping.abort(new Error('the worker is shutting down'))
       await Promise.all(workers.map((w) => w.close()))
       connection.disconnect()
     },

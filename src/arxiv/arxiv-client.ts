@@ -61,11 +61,11 @@ export function createArxivClient(options: ArxivClientOptions) {
    * that cannot be read for this batch (an error naming none of its ids, XML that does not parse), which something in
    * the batch may cause. An answer that is not a feed at all (an HTML error page) is the API being unavailable.
    */
-  async function query(ids: string[]): Promise<Answer> {
+  async function query(ids: string[], signal: AbortSignal | undefined): Promise<Answer> {
     const url = `${base}/api/query?id_list=${ids.map(encodeURIComponent).join(',')}&max_results=${ids.length}`
     let answer
     try {
-      answer = await get(url)
+      answer = await get(url, {}, signal)
     } catch (error) {
       if (error instanceof HttpUnavailableError) throw new ArxivUnavailableError(`arXiv API unavailable: ${error.message}`, { cause: error })
       throw error
@@ -91,12 +91,12 @@ export function createArxivClient(options: ArxivClientOptions) {
   }
 
   /** Sendable ids: a batch whose answer cannot be read is halved until the id that causes it stands alone. */
-  async function lookupSendable(ids: string[]): Promise<ArxivLookup> {
+  async function lookupSendable(ids: string[], signal: AbortSignal | undefined): Promise<ArxivLookup> {
     const result: ArxivLookup = { found: new Map(), missing: [], invalid: [], requests: 0 }
     let asked = ids
     while (asked.length > 0) {
       result.requests++
-      const answer = await query(asked)
+      const answer = await query(asked, signal)
       if ('refused' in answer) {
         result.invalid.push(answer.refused)
         asked = asked.filter((id) => id !== answer.refused)
@@ -110,7 +110,7 @@ export function createArxivClient(options: ArxivClientOptions) {
         }
         const half = Math.ceil(asked.length / 2)
         for (const part of [asked.slice(0, half), asked.slice(half)]) {
-          const sub = await lookupSendable(part)
+          const sub = await lookupSendable(part, signal)
           for (const [id, entry] of sub.found) result.found.set(id, entry)
           result.missing.push(...sub.missing)
           result.invalid.push(...sub.invalid)
@@ -126,11 +126,14 @@ export function createArxivClient(options: ArxivClientOptions) {
   }
 
   return {
-    /** Looks up at most ARXIV_BATCH ids (versionless). Throws ArxivUnavailableError when the API cannot answer. */
-    async lookup(ids: readonly string[]): Promise<ArxivLookup> {
+    /**
+     * Looks up at most ARXIV_BATCH ids (versionless). Throws ArxivUnavailableError when the API cannot answer, and
+     * `signal`'s reason as soon as it aborts.
+     */
+    async lookup(ids: readonly string[], signal?: AbortSignal): Promise<ArxivLookup> {
       if (ids.length > ARXIV_BATCH) throw new RangeError(`at most ${ARXIV_BATCH} ids per lookup (got ${ids.length})`)
       // An id that could change the query (a comma, a space) is never sent.
-      const result = await lookupSendable(ids.filter((id) => isSendableId(id)))
+      const result = await lookupSendable(ids.filter((id) => isSendableId(id)), signal)
       result.invalid.push(...ids.filter((id) => !isSendableId(id)))
       return result
     },

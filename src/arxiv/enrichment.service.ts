@@ -29,7 +29,8 @@ export function createEnrichmentService(deps: {
      * after each). Throws (after the client's retries) when the API cannot answer: what earlier batches learned is
      * kept, the rest stays pending.
      */
-    async enrichOpen({ maxBatches = 10, onBatch }: { maxBatches?: number; onBatch?: (sofar: EnrichResult) => void } = {}): Promise<EnrichResult> {
+    /** `signal` (a process shutting down) stops it at once: papers not yet recorded wait for the next lookup. */
+    async enrichOpen({ maxBatches = 10, onBatch, signal }: { maxBatches?: number; onBatch?: (sofar: EnrichResult) => void; signal?: AbortSignal } = {}): Promise<EnrichResult> {
       const result: EnrichResult = { batches: 0, found: 0, missing: 0, invalid: 0, more: false }
       for (;;) {
         const ids = await deps.papers.openArxivLookups(ARXIV_BATCH, now())
@@ -38,7 +39,7 @@ export function createEnrichmentService(deps: {
           result.more = true
           break
         }
-        const lookup = await deps.client.lookup(ids)
+        const lookup = await deps.client.lookup(ids, signal)
         await deps.papers.recordArxiv(lookup, now())
         result.batches++
         result.found += lookup.found.size

@@ -1,3 +1,4 @@
+import { setTimeout as wait } from 'node:timers/promises'
 import type { Logger } from 'pino'
 
 /**
@@ -13,7 +14,8 @@ export interface HttpGetOptions {
   retries?: number
   /** First backoff delay; doubles on every retry. A Retry-After the server sends wins when it is longer. */
   backoffMs?: number
-  sleep?: (ms: number) => Promise<void>
+  /** Waits between attempts; `signal` ends the wait early (a process shutting down). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
   /** Sent with every request (e.g. a descriptive User-Agent). */
   headers?: Record<string, string>
   /** Awaited before every attempt, retries included, and before its timeout starts (a rate gate, say). */
@@ -57,7 +59,21 @@ export class HttpUnavailableError extends Error {
 
 const MAX_RETRY_AFTER_MS = 60_000
 
-export const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+export const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> => wait(ms, undefined, signal ? { signal } : {})
+
+/** `waiting`, or `signal`'s reason as soon as it aborts (whatever `waiting` does: an injected sleep may ignore it). */
+function unlessAborted<T>(waiting: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return waiting
+  signal.throwIfAborted()
+  return new Promise<T>((resolve, reject) => {
+    const stop = () => reject(signal.reason)
+    signal.addEventListener('abort', stop, { once: true })
+    waiting.then(
+      (value) => (signal.removeEventListener('abort', stop), resolve(value)),
+      (error: unknown) => (signal.removeEventListener('abort', stop), reject(error)),
+    )
+  })
+}
 
 /** The URL as it may appear in logs and errors: no user-info. */
 export function publicUrl(url: string): string {
@@ -120,10 +136,11 @@ export function createHttpGet(options: HttpGetOptions) {
   const backoffMs = options.backoffMs ?? 500
   const sleep = options.sleep ?? defaultSleep
 
-  async function attempt(url: string, headers: Record<string, string>): Promise<Attempt> {
-    await options.beforeRequest?.()
+  async function attempt(url: string, headers: Record<string, string>, signal: AbortSignal | undefined): Promise<Attempt> {
+    await unlessAborted(options.beforeRequest?.() ?? Promise.resolve(), signal)
+    const timeout = AbortSignal.timeout(timeoutMs)
     try {
-      const res = await doFetch(url, { headers, signal: AbortSignal.timeout(timeoutMs), redirect: options.redirect ?? 'follow' })
+      const res = await doFetch(url, { headers, signal: signal ? AbortSignal.any([timeout, signal]) : timeout, redirect: options.redirect ?? 'follow' })
       // Read the body inside the same timeout: a server can stall after the headers too.
       const text = await res.text()
       if (res.status === 429 || res.status >= 500) {
@@ -131,21 +148,26 @@ export function createHttpGet(options: HttpGetOptions) {
       }
       return { ok: true, answer: { status: res.status, statusText: res.statusText, text } }
     } catch (error) {
+      // stopped from outside (a shutdown): not a failure of the source, and nothing to retry
+      if (signal?.aborted) throw signal.reason
       return { ok: false, problem: describeNetworkError(error, timeoutMs), cause: error }
     }
   }
 
-  /** Resolves with the first answer retrying would not change; throws HttpUnavailableError when retries run out. */
-  return async function get(url: string, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+  /**
+   * Resolves with the first answer retrying would not change; throws HttpUnavailableError when retries run out, and
+   * `signal`'s reason at once when it aborts (mid-request or between attempts).
+   */
+  return async function get(url: string, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<HttpAnswer> {
     const shown = publicUrl(url)
     const all = { ...options.headers, ...headers }
     for (let n = 1; ; n++) {
-      const result = await attempt(url, all)
+      const result = await attempt(url, all, signal)
       if (result.ok) return { ...result.answer, url: shown, attempts: n }
       if (n > retries) throw new HttpUnavailableError(shown, result.problem, n, result.status, { cause: result.cause })
       const delay = Math.max(backoffMs * 2 ** (n - 1), result.retryAfterMs ?? 0)
       options.logger?.warn({ event: options.retryEvent, url: shown, attempt: n, problem: result.problem, delayMs: delay }, 'retrying a GET')
-      await sleep(delay)
+      await unlessAborted(sleep(delay, signal), signal)
     }
   }
 }

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Logger } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createHttpGet, HttpUnavailableError } from '../../../src/runtime/http-get.ts'
 
@@ -26,5 +27,49 @@ describe('createHttpGet and redirects', () => {
     const get = createHttpGet({ retries: 0, retryEvent: 'test.retry', redirect: 'error' })
     await expect(get(`${base}/moved`)).rejects.toBeInstanceOf(HttpUnavailableError)
     expect((await get(`${base}/target`)).text).toBe('the target')
+  })
+})
+
+describe('createHttpGet stopped from outside', () => {
+  const refused = async () => { throw new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } }) }
+
+  it('stops waiting between attempts at once, with the reason it was given, and asks no more', async () => {
+    let fetches = 0
+    let sleeping!: () => void
+    const asleep = new Promise<void>((resolve) => (sleeping = resolve))
+    const get = createHttpGet({
+      retries: 5, retryEvent: 'test.retry', fetch: (async () => (fetches++, refused())) as typeof fetch,
+      // a wait that would never end by itself
+      sleep: () => (sleeping(), new Promise<void>(() => {})),
+    })
+    const stopping = new AbortController()
+    const got = get(`${base}/target`, {}, stopping.signal)
+    await asleep
+    stopping.abort(new Error('shutting down'))
+    await expect(got).rejects.toThrow('shutting down')
+    expect(fetches).toBe(1)
+  })
+
+  it('stops a request in flight, not as a timeout to retry', async () => {
+    let fetches = 0
+    let asking!: () => void
+    const asked = new Promise<void>((resolve) => (asking = resolve))
+    // a server that never answers: only the signal ends the request
+    const hanging = ((_url: string, init: RequestInit) => {
+      fetches++
+      asking()
+      return new Promise((_resolve, reject) => init.signal!.addEventListener('abort', () => reject(init.signal!.reason)))
+    }) as typeof fetch
+    const retried: unknown[] = []
+    const logger = { warn: (entry: unknown) => retried.push(entry) } as unknown as Logger
+    const get = createHttpGet({ retries: 5, retryEvent: 'test.retry', fetch: hanging, sleep: async () => {}, logger })
+    const stopping = new AbortController()
+    const got = get(`${base}/target`, {}, stopping.signal)
+    await asked
+    stopping.abort(new Error('shutting down'))
+    await expect(got).rejects.toThrow('shutting down')
+    expect(fetches).toBe(1)
+    // not logged as a failed attempt to retry
+    expect(retried).toEqual([])
   })
 })
