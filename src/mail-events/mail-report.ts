@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import PostalMime from 'postal-mime'
 import type { MailEventKind } from './mail-event.ts'
 
@@ -18,8 +17,6 @@ export interface ReportedRecipient {
 }
 
 export interface MailReport {
-  /** Stable for one report whatever how often it arrives: its Message-ID, else a digest of its bytes. */
-  reportId: string
   /** The Message-ID of the message the report is about, from the copy or headers it returns (null when it has none). */
   aboutMessageId: string | null
   /** When the report says the events happened (Arrival-Date), else its Date header; null when neither reads. */
@@ -82,7 +79,6 @@ export async function readMailReport(raw: Buffer | string): Promise<MailReport> 
 
   const returned = message.attachments.find((a) => RETURNED.has(a.mimeType.toLowerCase()))
   const original = returned ? await PostalMime.parse(`${decode(returned.content).replace(/^\s+/, '')}${returned.mimeType.endsWith('headers') ? '\r\n\r\n' : ''}`) : null
-  const reportId = message.messageId?.trim() || `sha256:${createHash('sha256').update(bytes).digest('hex')}`
   const recipients: ReportedRecipient[] = []
   const ignored: string[] = []
   let occurredAt = dateOf(message.date)
@@ -121,5 +117,5 @@ export async function readMailReport(raw: Buffer | string): Promise<MailReport> 
     else if (!recipient) ignored.push('a complaint that names no recipient')
     else recipients.push({ recipient, kind: 'complaint', detail: `feedback: ${type}` })
   }
-  return { reportId, aboutMessageId: original?.messageId?.trim() || null, occurredAt, recipients, ignored }
+  return { aboutMessageId: original?.messageId?.trim() || null, occurredAt, recipients, ignored }
 }
