@@ -42,7 +42,7 @@ export interface Selection {
   papers: { title: string; url: string; why: string }[]
 }
 
-/** A selection counts at most this many papers ("over 200" says enough). */
+/** A selection counts at most this many papers ("200 papers or more" says enough). */
 export const SELECTION_COUNTED = 200
 
 type SelectionChoices = Pick<Subscriber, 'topics' | 'keywords' | 'categories' | 'minUpvotes' | 'papersPerEmail' | 'frequency'>

@@ -21,7 +21,7 @@ function selectionSummary(s: Selection, prefs: { frequency: string; topics: stri
   const when = prefs.frequency === 'weekly' ? `In the latest week of papers, to ${dateLabel(s.date)}` : `In the latest papers, of ${dateLabel(s.fromDay)} and ${dateLabel(s.date)}`
   const what = prefs.topics.length + prefs.keywords.length + prefs.categories.length === 0 ? 'the whole trending list (no topics, categories or filters chosen) holds' : 'your topics, categories and filters select'
   if (s.total === 0) return `${when}, ${what} no paper: a digest of such days would have nothing to send.`
-  const count = s.total >= SELECTION_COUNTED ? `over ${SELECTION_COUNTED - 1} papers` : s.total === 1 ? '1 paper' : `${s.total} papers`
+  const count = s.total >= SELECTION_COUNTED ? `${SELECTION_COUNTED} papers or more` : s.total === 1 ? '1 paper' : `${s.total} papers`
   const first = s.papers.length < s.total ? `; the first ${s.papers.length}, in your digest's order` : ''
   return `${when}, ${what} ${count} (papers already sent to you included)${first}:`
 }
