@@ -175,7 +175,10 @@ async function main(argv: string[]): Promise<void> {
         const preview = await deps.digestService.preview(subscriber, values.date)
         const file = values.out ?? `preview-${preview.editionDate}.html`
         await writeFile(file, preview.html)
-        out(`subject: ${preview.subject}\npapers: ${preview.paperIds.length} (edition ${preview.editionDate})\nwritten to ${file}\n\n${preview.text}`)
+        // an empty preview of a day already sent says why: a digest never sends a paper twice
+        const matching = preview.paperIds.length === 0 ? (await deps.digestService.selection(subscriber.id, subscriber, preview.editionDate))?.total ?? 0 : 0
+        const why = matching > 0 ? `; ${matching} matching ${matching === 1 ? 'paper was' : 'papers were'} already sent to this address` : ''
+        out(`subject: ${preview.subject}\npapers: ${preview.paperIds.length} (edition ${preview.editionDate}${why})\nwritten to ${file}\n\n${preview.text}`)
         break
       }
       case 'stats':

@@ -8,6 +8,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPrisma } from '../../../src/db/client.ts'
+import { addDays } from '../../../src/digests/schedule.ts'
 import { TEST_APP_SECRET, TEST_DATABASE_URL, TEST_REDIS_URL } from '../../helpers/env.ts'
 import { JUNE_12, pauseEveryoneElse, relabelledListing, uniqueDay } from '../../helpers/papers.ts'
 import { startSmtpSink, type SmtpSink } from '../../helpers/smtp-sink.ts'
@@ -99,6 +100,12 @@ describe('the operator CLI', { timeout: 300_000 }, () => {
     expect(send.stdout).toMatch(/progress: \d+\/\d+ done/)
     expect(smtp.to(reader.email)).toHaveLength(1)
     expect(await prisma.delivery.count({ where: { subscriberId: reader.id, status: 'sent' } })).toBe(1)
+    // once every paper of those days has gone to the reader, the preview is empty and says why
+    const window = await prisma.paper.findMany({ where: { day: { in: [new Date(`${addDays(day, -1)}T00:00:00Z`), new Date(`${day}T00:00:00Z`)] } }, select: { id: true } })
+    await prisma.delivery.updateMany({ where: { subscriberId: reader.id, status: 'sent' }, data: { paperIds: window.map((p) => p.id) } })
+    const again = await cli('preview', reader.email, '--date', day, '--out', out)
+    expect(again.stdout).toMatch(new RegExp(`papers: 0 \\(edition ${day}; \\d+ matching papers? (was|were) already sent to this address\\)`))
+    await rm(out)
     // Each run starts the whole service (several seconds on a loaded 2-core machine): generous on purpose.
   }, 300_000)
 
