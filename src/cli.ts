@@ -32,6 +32,7 @@ class UsageError extends Error {}
 /** Worth trying again: the exit code sendmail-compatible MTAs take as "keep the message and retry" (EX_TEMPFAIL). */
 class TryLater extends Error {}
 const EX_TEMPFAIL = 75
+const notRecorded = (what: string, error: unknown) => new TryLater(`${what} not recorded (${(error as Error).message}); nothing was changed, try again later`)
 /** A file could not be read (sysexits' EX_IOERR): `report` goes on with the others, then says so. */
 const EX_IOERR = 74
 
@@ -96,13 +97,16 @@ async function main(argv: string[]): Promise<void> {
     if (!parsed.ok) throw new UsageError(`email ${parsed.reason}`)
   }
 
+  // A report piped in by an MTA stays queued there, to be tried again, while the configuration is mended or the
+  // database cannot be reached; any other command fails as it would.
+  const orLater = (error: unknown): never => {
+    throw command === 'report' ? notRecorded('report', error) : error
+  }
   let config: ReturnType<typeof loadConfig>
   try {
     config = loadConfig()
   } catch (error) {
-    // a report piped in by an MTA stays queued there while the operator mends the configuration
-    if (command === 'report' && error instanceof ConfigError) throw new TryLater(`report not recorded: ${error.message}; try again later`)
-    throw error
+    return orLater(error)
   }
   // The service's modules load only now: bad arguments are answered at once.
   const [{ boot }, { createDeps }, { startWorkers }] = await Promise.all([
@@ -111,10 +115,6 @@ async function main(argv: string[]): Promise<void> {
     import('../workers/workers.ts'),
   ])
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' })
-  // an MTA piping a report in keeps it and tries again when the database cannot be reached
-  const orLater = (error: unknown) => {
-    throw command === 'report' ? new TryLater(`report not recorded (${(error as Error).message}); nothing was changed, try again later`) : error
-  }
   const booted = await boot(config, logger, { embedded: true, mail: command === 'send' || command === 'resend' }).catch(orLater)
   const deps = await createDeps(config, booted.runtime, logger).catch(async (error: unknown) => {
     await booted.stop()
@@ -208,7 +208,7 @@ async function main(argv: string[]): Promise<void> {
               continue
             }
             // the database: the same message later will be recorded (once)
-            throw new TryLater(`${name}: not recorded (${(error as Error).message}); nothing was changed, try again later`)
+            throw notRecorded(name, error)
           }
           const recorded = Object.entries(result.recorded).map(([outcome, n]) => `${outcome} ${n}`).join(', ')
           out(`${name}: ${recorded ? `recorded: ${recorded}` : 'nothing recorded'}${result.note ? ` (${result.note})` : ''}`)

@@ -27,9 +27,9 @@ export function createEnrichmentService(deps: {
     /**
      * Looks up open papers, a batch at a time, until none is left or `maxBatches` were sent (`onBatch` hears the totals
      * after each). Throws (after the client's retries) when the API cannot answer: what earlier batches learned is
-     * kept, the rest stays pending.
+     * kept, the rest stays pending. `signal` (a process shutting down) stops it at once: papers not yet recorded wait
+     * for the next lookup.
      */
-    /** `signal` (a process shutting down) stops it at once: papers not yet recorded wait for the next lookup. */
     async enrichOpen({ maxBatches = 10, onBatch, signal }: { maxBatches?: number; onBatch?: (sofar: EnrichResult) => void; signal?: AbortSignal } = {}): Promise<EnrichResult> {
       const result: EnrichResult = { batches: 0, found: 0, missing: 0, invalid: 0, more: false }
       for (;;) {

@@ -37,6 +37,9 @@ export function shortSummary(paper: Pick<PaperForDigest, 'summary' | 'aiSummary'
   return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), SUMMARY_CHARS - 40)).replace(/[\s,.;:]+$/, '')}…`
 }
 
+/** A paper's page on the papers source (Hugging Face), where every title links. */
+export const paperPageUrl = (paperPageBase: string, paperId: string): string => `${paperPageBase}/papers/${encodeURIComponent(paperId)}`
+
 export function authorLine(authors: string[]): string {
   if (authors.length <= AUTHORS_SHOWN) return authors.join(', ')
   return `${authors.slice(0, AUTHORS_SHOWN).join(', ')} et al.`
@@ -56,7 +59,7 @@ function shown(p: PaperForDigest, paperPageBase: string): Shown {
   const fields: Shown = {
     paperId: p.id,
     title: p.title,
-    url: `${paperPageBase}/papers/${encodeURIComponent(p.id)}`,
+    url: paperPageUrl(paperPageBase, p.id),
     authors: authorLine(p.authors),
     organization: p.organization,
     upvotes: p.upvotes,

@@ -7,6 +7,7 @@ import type { PaperRepository } from '../papers/paper.repository.ts'
 import type { Queues } from '../queues/queues.ts'
 import type { SubscriberRepository } from '../subscribers/subscriber.repository.ts'
 import type { DigestRepository } from './digest.repository.ts'
+import { paperPageUrl } from './digest-content.ts'
 import { buildFeed, type FeedEntry } from './feed.ts'
 import type { Links } from '../links/urls.ts'
 import type { MatchRepository } from './match.repository.ts'
@@ -143,7 +144,7 @@ export function createDigestService(deps: Deps) {
         date, fromDay: window.fromDay, total: chosen.length,
         papers: shown.flatMap((c) => {
           const p = papers.get(c.paperId)
-          return p ? [{ title: p.title, url: `${deps.paperPageBase}/papers/${encodeURIComponent(p.id)}`, why: c.matched.join(', ') }] : []
+          return p ? [{ title: p.title, url: paperPageUrl(deps.paperPageBase, p.id), why: c.matched.join(', ') }] : []
         }),
       }
     },

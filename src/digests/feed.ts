@@ -1,5 +1,5 @@
 import { Feed } from 'feed'
-import { authorLine, shortSummary, type PaperForDigest } from './digest-content.ts'
+import { authorLine, paperPageUrl, shortSummary, type PaperForDigest } from './digest-content.ts'
 
 export interface FeedEntry {
   paper: PaperForDigest
@@ -23,7 +23,7 @@ export function buildFeed(input: { entries: FeedEntry[]; selfUrl: { atom: string
     feedLinks: { atom: input.selfUrl.atom, rss: input.selfUrl.rss },
   })
   for (const { paper, matched, sentAt } of input.entries) {
-    const link = `${input.paperPageBase}/papers/${encodeURIComponent(paper.id)}`
+    const link = paperPageUrl(input.paperPageBase, paper.id)
     feed.addItem({
       title: paper.title,
       id: link,

@@ -176,9 +176,10 @@ function showsAlike(a: DigestPaper, b: DigestPaper): boolean {
 function paperBlock(blocks: PaperBlocks, which: string, paper: DigestPaper, make: () => Fill | null): Fill | null {
   const key = `${which}\u0000${paper.paperId}\u0000${paper.number}\u0000${paper.matched}`
   // kept without the vote link: a reader's signed link has no business outliving their digest in memory
-  const kept = keptOrMade(blocks, key, BLOCKS_KEPT, () => ({ paper: { ...paper, feedbackUrl: '' }, fill: make() }))
+  const entry = () => ({ paper: { ...paper, feedbackUrl: '' }, fill: make() })
+  const kept = keptOrMade(blocks, key, BLOCKS_KEPT, entry)
   if (showsAlike(kept.paper, paper)) return kept.fill
-  const made = { paper: { ...paper, feedbackUrl: '' }, fill: make() }
+  const made = entry()
   blocks.set(key, made)
   return made.fill
 }
